@@ -1,0 +1,51 @@
+"""`voapi-desktop serve`: the headless gateway; SIGTERM/SIGINT stop it gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from . import store_for
+
+log = logging.getLogger(__name__)
+
+
+def register(commands, common) -> None:
+    serve = common(commands.add_parser("serve", help="run the gateway without a window"))
+    serve.add_argument("--host", help="address to listen on (env HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (env PORT, default 3000)")
+    serve.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from ..gateway.server import GatewayServer
+    from ..gateway.state import GatewayState
+    from ..store.logs import LogWriter
+    from ..store.snapshot import SnapshotHolder
+
+    runtime = store_for(args, warn_default_password=True, HOST=args.host, PORT=args.port)
+    settings = runtime.settings
+    snapshots = SnapshotHolder(runtime.env, runtime.overrides)
+    ledger = LogWriter().start()
+    state = GatewayState(snapshots, ledger)
+    server = GatewayServer(state, settings, settings["HOST"], settings["PORT"])
+    log.info("VoAPI Desktop gateway on %s (OpenAI base URL %s/v1), data in %s",
+             server.base_url, server.base_url, runtime.data_dir)
+    try:
+        asyncio.run(_serve(server))
+    finally:
+        ledger.stop()
+        snapshots.close()
+        runtime.close()
+    log.info("gateway stopped")
+    return 0
+
+
+async def _serve(server) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    print(f"serving on {server.base_url}", flush=True)
+    await server.serve_until(stop)

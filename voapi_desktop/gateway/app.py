@@ -1,0 +1,92 @@
+"""The Quart app factory: blueprints, error rendering, request ids, lifecycle."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+import aiohttp
+import orjson
+from quart import Quart, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from ..core.settings import Settings
+from .errors import BadRequest, PayloadTooLarge, RelayError
+from .routes_api import api_routes
+from .routes_relay import relay_routes
+from .state import GatewayState
+
+log = logging.getLogger(__name__)
+
+
+def new_request_id() -> str:
+    return time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(6)
+
+
+def render_error(error: RelayError) -> Response:
+    request_id = getattr(g, "request_id", "") or new_request_id()
+    response = Response(orjson.dumps(error.openai_body(request_id)), status=error.status,
+                        content_type="application/json")
+    response.headers.update(error.response_headers())
+    return response
+
+
+def create_app(state: GatewayState, settings: Settings) -> Quart:
+    """A gateway app around `state`; the upstream client lives from startup to shutdown."""
+    app = Quart("voapi_desktop.gateway")
+    app.config.update(VOAPI_STATE=state, VOAPI_STARTED=int(time.time()),
+                      MAX_CONTENT_LENGTH=settings["MAX_REQUEST_BODY_MB"] * 1024 * 1024,
+                      BODY_TIMEOUT=60, PROVIDE_AUTOMATIC_OPTIONS=True)
+    app.register_blueprint(relay_routes)
+    app.register_blueprint(api_routes)
+    _register_hooks(app, state, settings)
+    _register_error_handlers(app)
+    return app
+
+
+def _register_hooks(app: Quart, state: GatewayState, settings: Settings) -> None:
+    @app.before_serving
+    async def open_upstream_client() -> None:
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
+        timeout = aiohttp.ClientTimeout(total=None, connect=settings["CONNECT_TIMEOUT"] or None)
+        state.http = aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=True)
+
+    @app.after_serving
+    async def close_upstream_client() -> None:
+        if state.http is not None:
+            await state.http.close()
+            state.http = None
+
+    @app.before_request
+    async def assign_request_id() -> None:
+        g.request_id = new_request_id()
+
+    @app.after_request
+    async def add_request_id(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.request_id
+        return response
+
+
+def _register_error_handlers(app: Quart) -> None:
+    @app.errorhandler(RelayError)
+    async def relay_error(error: RelayError):
+        return render_error(error)
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException):
+        if error.code == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+            return render_error(PayloadTooLarge(f"the request body is larger than {limit} MB"))
+        if error.code == 404:
+            return render_error(RelayError(f"Invalid URL ({request.method} {request.path})", status=404,
+                                           code="unknown_url"))
+        if error.code == 405:
+            return render_error(RelayError(f"{request.method} is not allowed on {request.path}", status=405,
+                                           code="method_not_allowed"))
+        return render_error(BadRequest(error.description or error.name, status=error.code or 400))
+
+    @app.errorhandler(Exception)
+    async def unexpected(error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return render_error(RelayError("the gateway hit an internal error; it has been logged"))

@@ -1,0 +1,160 @@
+"""The error catalogue and its renderers, one per API dialect.
+
+    RelayError                      500 server_error          (a bug: never shows a traceback)
+    +-- BadRequest                  400 invalid_request_error (malformed JSON, bad field, ...)
+    |   +-- UnsupportedMediaType    415
+    |   +-- PayloadTooLarge         413
+    +-- Unauthorized                401 invalid_api_key
+    +-- Forbidden                   403 permission denied (model / IP / group / pin not allowed)
+    +-- ModelNotFound               404 model_not_found
+    +-- QuotaExhausted              429 insufficient_quota   (x-should-retry: false)
+    +-- NoChannel                   503 no channel serves the model right now
+    +-- UpstreamFailed              502 / 504 every channel failed and no usable upstream body
+    +-- UpstreamResponse            the upstream's own error status and body, passed on
+
+Each class knows its HTTP status, its OpenAI `type` / `code`, its Anthropic
+`type`, and whether a client should retry.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+
+class RelayError(Exception):
+    status = 500
+    type = "server_error"
+    code: str | None = None
+    anthropic_type = "api_error"
+    should_retry: bool | None = None
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None,
+                 status: int | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.headers = dict(headers or {})
+
+    def openai_body(self, request_id: str) -> dict:
+        return {"error": {"message": f"{self.message} (request id: {request_id})", "type": self.type,
+                          "param": self.param, "code": self.code}}
+
+    def response_headers(self) -> dict[str, str]:
+        headers = dict(self.headers)
+        if self.should_retry is not None:
+            headers["x-should-retry"] = "true" if self.should_retry else "false"
+        return headers
+
+
+class BadRequest(RelayError):
+    status = 400
+    type = "invalid_request_error"
+    anthropic_type = "invalid_request_error"
+    should_retry = False
+
+
+class UnsupportedMediaType(BadRequest):
+    status = 415
+
+
+class PayloadTooLarge(BadRequest):
+    status = 413
+    anthropic_type = "request_too_large"
+
+
+class Unauthorized(RelayError):
+    status = 401
+    type = "invalid_request_error"
+    code = "invalid_api_key"
+    anthropic_type = "authentication_error"
+    should_retry = False
+
+
+class Forbidden(RelayError):
+    status = 403
+    type = "permission_error"
+    code = "permission_denied"
+    anthropic_type = "permission_error"
+    should_retry = False
+
+
+class ModelNotFound(RelayError):
+    status = 404
+    type = "invalid_request_error"
+    code = "model_not_found"
+    anthropic_type = "not_found_error"
+    should_retry = False
+
+
+class QuotaExhausted(RelayError):
+    status = 429
+    type = "insufficient_quota"
+    code = "insufficient_quota"
+    anthropic_type = "rate_limit_error"
+    should_retry = False
+
+
+class NoChannel(RelayError):
+    status = 503
+    type = "server_error"
+    code = "no_available_channel"
+    anthropic_type = "overloaded_error"
+
+
+class UpstreamFailed(RelayError):
+    status = 502
+    type = "upstream_error"
+    code = "bad_upstream_response"
+
+
+class UpstreamResponse(RelayError):
+    """An upstream error answer relayed to the client as it came (status possibly remapped)."""
+    type = "upstream_error"
+
+    def __init__(self, status: int, body: bytes, content_type: str, message: str):
+        super().__init__(message, status=status)
+        self.body = body
+        self.content_type = content_type
+
+    def openai_body(self, request_id: str) -> dict:
+        try:
+            parsed = orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+            error = dict(parsed["error"])
+            error["message"] = f"{error.get('message', '')} (request id: {request_id})"
+            return {"error": error}
+        return super().openai_body(request_id)
+
+
+def upstream_message(body: bytes, limit: int = 300) -> str:
+    """A short, safe description of an upstream error body."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        text = body[:limit].decode("utf-8", "replace")
+        return "upstream answered a non-JSON body: " + " ".join(text.split())[:limit]
+    if isinstance(parsed, dict):
+        error = parsed.get("error", parsed)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])[:limit]
+        if isinstance(error, str):
+            return error[:limit]
+    return "upstream error"
+
+
+def error_fields(body: bytes) -> tuple[str, str, str]:
+    """(type, code, message) of an upstream OpenAI-style error body, lower-cased type/code."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "", "", body[:500].decode("utf-8", "replace")
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if not isinstance(error, dict):
+        return "", "", str(parsed)[:500]
+    return str(error.get("type") or "").lower(), str(error.get("code") or "").lower(), str(error.get("message") or "")

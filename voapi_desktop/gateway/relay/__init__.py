@@ -1,0 +1,1 @@
+"""The relay: one request from authentication to settlement."""

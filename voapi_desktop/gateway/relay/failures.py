@@ -1,0 +1,49 @@
+"""What a failed upstream attempt means: retry elsewhere? disable the channel or its key?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import error_fields
+
+# Error types / codes that say the channel's key itself is bad or out of money.
+DISABLING_TYPES = {"insufficient_quota", "authentication_error", "permission_error", "forbidden"}
+DISABLING_CODES = {"invalid_api_key", "account_deactivated", "billing_not_active", "insufficient_quota"}
+
+
+@dataclass
+class AttemptFailure:
+    """One failed attempt on one channel."""
+    channel_id: int
+    reason: str
+    status: int = 0  # 0 = no HTTP answer (connect error, timeout)
+    body: bytes = b""
+    content_type: str = ""
+    retryable: bool = True
+    disable_reason: str = ""  # non-empty: auto-disable the key / channel
+
+
+def retryable_status(status: int) -> bool:
+    """Channel-level trouble another channel may not have; never the client's own 4xx."""
+    return status == 429 or status >= 500 or status in (401, 403, 408)
+
+
+def disable_reason(status: int, body: bytes, keywords: list[str]) -> str:
+    """Why this answer should take the key out of service, or '' when it should not."""
+    err_type, err_code, message = error_fields(body)
+    if status == 401:
+        return f"upstream answered 401: {message[:200]}"
+    if err_type in DISABLING_TYPES or err_code in DISABLING_CODES:
+        return f"upstream error {err_code or err_type}: {message[:200]}"
+    lowered = message.lower()
+    for keyword in keywords:
+        if keyword and keyword.lower() in lowered:
+            return f"upstream message matched '{keyword}': {message[:200]}"
+    return ""
+
+
+def classify(channel_id: int, status: int, body: bytes, content_type: str, keywords: list[str]) -> AttemptFailure:
+    """Turn an upstream error answer into an AttemptFailure."""
+    return AttemptFailure(channel_id, f"HTTP {status}", status, body, content_type,
+                          retryable=retryable_status(status),
+                          disable_reason=disable_reason(status, body, keywords))

@@ -1,0 +1,119 @@
+"""Read and validate an incoming request body: every refusal names what to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from ..errors import BadRequest, UnsupportedMediaType
+from .endpoints import Endpoint
+
+# Fields a client might use to steer the gateway's own upstream call (CVE-2024-6587).
+ROUTING_FIELDS = ("api_base", "base_url", "api_key", "api_version", "extra_headers", "organization")
+MAX_MESSAGES = 10_000
+
+
+@dataclass
+class Upload:
+    name: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class ParsedRequest:
+    model: str
+    stream: bool
+    body: dict  # JSON body, or the multipart text fields
+    files: list[Upload] = field(default_factory=list)
+
+
+def parse_json_body(raw: bytes, content_type: str) -> dict:
+    """The body as a JSON object, or a 400/415 that says what is wrong."""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if mime != "application/json" and not mime.endswith("+json"):
+        raise UnsupportedMediaType(f"send the body as JSON with 'Content-Type: application/json' "
+                                   f"(got {mime or 'no content type'!r})")
+    if not raw.strip():
+        raise BadRequest("the request body is empty; send a JSON object")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("the request body is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def _model(body: dict, endpoint: Endpoint) -> str:
+    model = body.get("model", endpoint.default_model) or endpoint.default_model
+    if model in (None, ""):
+        raise BadRequest("'model' is required", param="model")
+    if not isinstance(model, str) or len(model) > 255 or not model.strip():
+        raise BadRequest("'model' must be a model name (a non-empty string)", param="model")
+    return model.strip()
+
+
+def _check_positive_int(body: dict, name: str) -> None:
+    if name not in body or body[name] is None:
+        return
+    value = body[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"'{name}' must be an integer, got {orjson.dumps(value).decode()[:40]}", param=name)
+    if value < 1:
+        raise BadRequest(f"'{name}' must be at least 1, got {value}", param=name)
+    if value > 2**31 - 1:
+        raise BadRequest(f"'{name}' is too large: {value}", param=name)
+
+
+def _check_messages(body: dict) -> None:
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        raise BadRequest("'messages' must be a list of message objects", param="messages")
+    if not messages:
+        raise BadRequest("'messages' must not be empty", param="messages")
+    if len(messages) > MAX_MESSAGES:
+        raise BadRequest(f"'messages' has more than {MAX_MESSAGES} entries", param="messages")
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise BadRequest(f"messages[{index}] must be an object with a string 'role'", param="messages")
+
+
+def validate(body: dict, endpoint: Endpoint) -> ParsedRequest:
+    """Check the fields the relay relies on and drop client routing fields."""
+    for name in ROUTING_FIELDS:
+        body.pop(name, None)
+    model = _model(body, endpoint)
+    for name in endpoint.required:
+        if body.get(name) in (None, "", []):
+            raise BadRequest(f"'{name}' is required", param=name)
+    if endpoint.name == "chat":
+        _check_messages(body)
+    for name in ("max_tokens", "max_completion_tokens", "max_output_tokens", "n"):
+        _check_positive_int(body, name)
+    stream = body.get("stream", False)
+    if stream is None:
+        stream = False
+    if not isinstance(stream, bool):
+        raise BadRequest("'stream' must be true or false", param="stream")
+    if stream and not endpoint.can_stream:
+        raise BadRequest(f"streaming is not supported on {endpoint.path}", param="stream")
+    body["model"] = model
+    return ParsedRequest(model=model, stream=stream, body=body)
+
+
+def validate_multipart(fields: dict[str, str], files: list[Upload], endpoint: Endpoint) -> ParsedRequest:
+    """Check a multipart upload (image edits, transcriptions)."""
+    for name in ROUTING_FIELDS:
+        fields.pop(name, None)
+    model = _model(fields, endpoint)
+    present = set(fields) | {upload.name for upload in files}
+    for name in endpoint.required:
+        if name not in present or (name in fields and not fields[name]):
+            raise BadRequest(f"'{name}' is required", param=name)
+    fields["model"] = model
+    return ParsedRequest(model=model, stream=False, body=fields, files=files)

@@ -1,0 +1,168 @@
+"""The relay pipeline as named steps:
+
+    prepare (authenticate, parse, validate, check model) -> for each attempt:
+    choose channel -> send -> error? classify, maybe disable, next tier
+                           -> stream: wait for the first chunk, then forward
+                           -> plain: read, parse usage -> record -> respond
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import aiohttp
+import orjson
+from quart import Response
+
+from ...core.routing import pick_channel
+from ...store import channels as channel_service
+from ..errors import ModelNotFound, NoChannel, RelayError, UpstreamFailed, UpstreamResponse, upstream_message
+from ..state import GatewayState
+from .auth import Caller, check_model_allowed
+from .context import RelayContext
+from .failures import AttemptFailure, classify
+from .ledger import record_failure, record_success
+from .streaming import open_stream, stream_response
+from .upstream import pick_key, read_bounded, send
+from .usage import usage_from_body
+
+log = logging.getLogger(__name__)
+
+
+def check_route(ctx: RelayContext) -> None:
+    """The model must be served to the caller's group (unless a channel is pinned)."""
+    if ctx.caller.channel_pin is not None:
+        channel = ctx.snapshot.channels.get(ctx.caller.channel_pin)
+        if channel is None or channel.status != channel_service.ENABLED:
+            raise NoChannel(f"pinned channel {ctx.caller.channel_pin} does not exist or is disabled",
+                            code="channel_unavailable")
+        return
+    check_model_allowed(ctx.caller, ctx.request.model)
+    if (ctx.caller.group, ctx.request.model) not in ctx.snapshot.routes:
+        raise ModelNotFound(f"the model '{ctx.request.model}' does not exist or you do not have access to it",
+                            param="model")
+
+
+def choose_channel(state: GatewayState, ctx: RelayContext, attempt: int):
+    if ctx.caller.channel_pin is not None:
+        return ctx.snapshot.channels[ctx.caller.channel_pin] if attempt == 0 else None
+    tiers = ctx.snapshot.routes.get((ctx.caller.group, ctx.request.model), [])
+    channel_id = pick_channel(tiers, attempt, set(ctx.tried), state.rng)
+    return ctx.snapshot.channels.get(channel_id) if channel_id is not None else None
+
+
+async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Response:
+    """Try channels until one answers; the response, or the error of the last attempt."""
+    check_route(ctx)
+    retries = 0 if ctx.caller.channel_pin is not None else max(ctx.settings["RETRY_TIMES"], 0)
+    for attempt in range(retries + 1):
+        channel = choose_channel(state, ctx, attempt)
+        if channel is None:
+            break
+        outcome = await attempt_once(state, ctx, channel, client_headers)
+        if isinstance(outcome, Response):
+            return outcome
+        ctx.failures.append(outcome)
+        log.warning("request %s: channel %d failed: %s", ctx.request_id, channel.id, outcome.reason)
+        await disable_if_needed(state, ctx, channel, outcome)
+        if not outcome.retryable:
+            break
+    error = final_error(ctx)
+    record_failure(state, ctx, error.message)
+    raise error
+
+
+async def attempt_once(state: GatewayState, ctx: RelayContext, channel, client_headers):
+    """One channel: a Response on success, an AttemptFailure otherwise."""
+    ctx.channel = channel
+    ctx.tried.append(channel.id)
+    ctx.key_index, key = pick_key(channel, state.round_robin, state.rng)
+    settings = ctx.settings
+    try:
+        upstream = await send(state.http, ctx, channel, key, client_headers, settings["FIRST_BYTE_TIMEOUT"])
+    except TimeoutError:
+        return AttemptFailure(channel.id, "timed out waiting for the upstream to answer")
+    except (aiohttp.ClientError, OSError) as exc:
+        return AttemptFailure(channel.id, f"cannot reach the upstream: {type(exc).__name__}")
+    ctx.first_byte_at = time.perf_counter()
+    if upstream.status >= 400:
+        try:
+            body = await read_bounded(upstream)
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            body = b""
+        finally:
+            upstream.release()
+        keywords = [k for k in settings["AUTOMATIC_DISABLE_KEYWORDS"].splitlines() if k.strip()]
+        return classify(channel.id, upstream.status, body, upstream.headers.get("Content-Type", ""), keywords)
+    if ctx.request.stream or ctx.endpoint.binary_response:
+        opened = await open_stream(ctx, upstream)
+        if isinstance(opened, AttemptFailure):
+            return opened
+        return stream_response(state, ctx, upstream, opened)
+    return await plain_response(state, ctx, upstream)
+
+
+async def plain_response(state: GatewayState, ctx: RelayContext, upstream: aiohttp.ClientResponse):
+    """Read a whole non-stream answer, check it, record usage, answer the client."""
+    channel = ctx.channel
+    try:
+        async with asyncio.timeout(ctx.settings["RELAY_TIMEOUT"] or ctx.settings["STREAMING_TIMEOUT"] or None):
+            body = await upstream.read()
+    except TimeoutError:
+        return AttemptFailure(channel.id, "timed out reading the upstream answer")
+    except (aiohttp.ClientError, OSError) as exc:
+        return AttemptFailure(channel.id, f"upstream answer broke off: {type(exc).__name__}")
+    finally:
+        upstream.release()
+    content_type = upstream.headers.get("Content-Type", "application/json")
+    usage = None
+    if "json" in content_type:
+        usage = usage_from_body(body)
+        if usage is None and not _is_json(body):
+            return AttemptFailure(channel.id, "upstream answered 200 with a body that is not JSON", 200,
+                                  body, content_type)
+    record_success(state, ctx, usage)
+    return Response(body, status=upstream.status, content_type=content_type)
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        orjson.loads(body)
+        return True
+    except orjson.JSONDecodeError:
+        return False
+
+
+async def disable_if_needed(state: GatewayState, ctx: RelayContext, channel, failure: AttemptFailure) -> None:
+    """Take a key (or the whole channel) out of service when the upstream says it is bad."""
+    if not failure.disable_reason or not channel.auto_ban or not ctx.settings["AUTOMATIC_DISABLE_CHANNEL_ENABLED"]:
+        return
+    if len(channel.keys) > 1:
+        await asyncio.to_thread(channel_service.disable_key, channel.id, ctx.key_index, failure.disable_reason)
+    else:
+        await asyncio.to_thread(channel_service.set_channel_status, channel.id, channel_service.AUTO_DISABLED,
+                                failure.disable_reason)
+    state.emit("channel_disabled", channel_id=channel.id, name=channel.name, reason=failure.disable_reason)
+
+
+def final_error(ctx: RelayContext) -> RelayError:
+    """What the client gets when no attempt succeeded."""
+    if not ctx.failures:
+        return NoChannel(f"no channel is available for the model '{ctx.request.model}' right now; try again later",
+                         headers={"Retry-After": "5"})
+    last = ctx.failures[-1]
+    channel = ctx.snapshot.channels.get(last.channel_id)
+    mapping = channel.status_code_mapping if channel else {}
+    if not last.status:
+        error = UpstreamFailed(f"the upstream did not answer: {last.reason}")
+        error.status = 504 if "timed out" in last.reason else 502
+        return error
+    status = int(mapping.get(str(last.status), last.status))
+    if last.status == 200 or "json" not in last.content_type:
+        return UpstreamFailed(upstream_message(last.body), status=status if last.status != 200 else 502)
+    return UpstreamResponse(status, last.body, last.content_type, upstream_message(last.body))
+
+
+__all__ = ["relay", "Caller"]

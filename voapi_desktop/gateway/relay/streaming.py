@@ -1,0 +1,89 @@
+"""Forward a streamed answer chunk by chunk, with our own first-byte, idle and total timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import aiohttp
+from quart import Response
+
+from ..state import GatewayState
+from .context import RelayContext
+from .failures import AttemptFailure
+from .ledger import record_success
+from .sse import DONE, SseWatcher, error_event
+
+log = logging.getLogger(__name__)
+
+
+async def open_stream(ctx: RelayContext, upstream: aiohttp.ClientResponse) -> bytes | AttemptFailure:
+    """Wait for the first chunk: until it arrives, another channel can still take over."""
+    channel_id = ctx.channel.id
+    try:
+        async with asyncio.timeout(ctx.settings["FIRST_BYTE_TIMEOUT"] or None):
+            first = await upstream.content.readany()
+    except TimeoutError:
+        upstream.close()
+        return AttemptFailure(channel_id, "timed out waiting for the first chunk")
+    except (aiohttp.ClientError, OSError) as exc:
+        upstream.close()
+        return AttemptFailure(channel_id, f"stream broke before its first chunk: {type(exc).__name__}")
+    if not first:
+        upstream.release()
+        return AttemptFailure(channel_id, "upstream closed the stream without sending anything")
+    if first.startswith(b'data: {"error"') or first.startswith(b"event: error"):
+        upstream.close()
+        return AttemptFailure(channel_id, "upstream stream began with an error", 502, first, "text/event-stream")
+    return first
+
+
+def stream_response(state: GatewayState, ctx: RelayContext, upstream: aiohttp.ClientResponse,
+                    first: bytes) -> Response:
+    content_type = upstream.headers.get("Content-Type", "text/event-stream")
+    binary = ctx.endpoint.binary_response
+    headers = {"Cache-Control": "no-cache"}
+    if not binary:
+        headers["X-Accel-Buffering"] = "no"
+    response = Response(_forward(state, ctx, upstream, first, binary), status=upstream.status,
+                        content_type=content_type, headers=headers)
+    response.timeout = None  # Quart's 60 s response timeout would cut long streams; ours apply instead
+    return response
+
+
+async def _forward(state: GatewayState, ctx: RelayContext, upstream: aiohttp.ClientResponse, first: bytes,
+                   binary: bool):
+    watcher = SseWatcher()
+    idle = ctx.settings["STREAMING_TIMEOUT"] or None
+    total = ctx.settings["RELAY_TIMEOUT"]
+    deadline = time.monotonic() + total if total else None
+    try:
+        chunk = first
+        while chunk:
+            if not binary:
+                watcher.feed(chunk)
+            yield chunk
+            if deadline and time.monotonic() > deadline:
+                raise TimeoutError
+            async with asyncio.timeout(idle):
+                chunk = await upstream.content.readany()
+        if not binary and not watcher.done:
+            yield _ending(ctx, watcher, "the upstream closed the stream before it finished")
+    except TimeoutError:
+        if not binary:
+            yield error_event(ctx.endpoint.name, "the upstream stream stalled and was stopped", "upstream_timeout")
+    except (aiohttp.ClientError, OSError) as exc:
+        log.warning("request %s: stream broke: %s", ctx.request_id, type(exc).__name__)
+        if not binary:
+            yield error_event(ctx.endpoint.name, "the upstream stream broke off")
+    finally:
+        upstream.close()  # also what cancels the upstream when the client went away
+        record_success(state, ctx, watcher.usage)
+
+
+def _ending(ctx: RelayContext, watcher: SseWatcher, message: str) -> bytes:
+    """The upstream ended without a terminator: keep its own error if it sent one."""
+    if watcher.error is not None:
+        return DONE if ctx.endpoint.name != "responses" else b""
+    return error_event(ctx.endpoint.name, message)

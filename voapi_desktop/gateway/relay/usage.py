@@ -1,0 +1,47 @@
+"""Usage as the upstream reported it, pulled from bodies and SSE lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    reported: bool = False  # False: nothing came from upstream
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def usage_from(obj: object) -> Usage | None:
+    """Read OpenAI chat/completions/embeddings or Responses API usage from a parsed body."""
+    if not isinstance(obj, dict):
+        return None
+    usage = obj.get("usage")
+    if not isinstance(usage, dict) and isinstance(obj.get("response"), dict):
+        usage = obj["response"].get("usage")
+    if not isinstance(usage, dict):
+        return None
+    prompt = usage.get("prompt_tokens", usage.get("input_tokens", 0)) or 0
+    completion = usage.get("completion_tokens", usage.get("output_tokens", 0)) or 0
+    if not completion and not prompt:
+        prompt = usage.get("total_tokens", 0) or 0
+    details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
+    cached = details.get("cached_tokens", 0) if isinstance(details, dict) else 0
+    try:
+        return Usage(int(prompt), int(completion), int(cached or 0), True)
+    except (TypeError, ValueError):
+        return None
+
+
+def usage_from_body(body: bytes) -> Usage | None:
+    try:
+        return usage_from(orjson.loads(body))
+    except orjson.JSONDecodeError:
+        return None

@@ -1,0 +1,26 @@
+"""The small public part of the REST API: /api/status (the seed's healthcheck greps it)."""
+
+from __future__ import annotations
+
+from quart import Blueprint, current_app
+
+from .. import __version__
+
+api_routes = Blueprint("api", __name__)
+
+
+@api_routes.get("/api/status")
+async def status():
+    settings = current_app.config["VOAPI_STATE"].snapshots.current.settings
+    return {"success": True, "message": "", "data": {
+        "version": __version__,
+        "system_name": settings["SYSTEM_NAME"],
+        "start_time": current_app.config["VOAPI_STARTED"],
+        "quota_per_unit": settings["QUOTA_PER_UNIT"],
+        "quota_display_type": settings["QUOTA_DISPLAY_TYPE"],
+        "usd_exchange_rate": settings["USD_EXCHANGE_RATE"],
+        "server_address": settings["SERVER_ADDRESS"],
+        "self_use_mode_enabled": settings["SELF_USE_MODE_ENABLED"],
+        "checkin_enabled": settings["CHECKIN_ENABLED"],
+        "setup": True,
+    }}

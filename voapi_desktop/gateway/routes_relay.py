@@ -1,0 +1,96 @@
+"""The OpenAI-dialect relay routes: read the request, hand it to the pipeline."""
+
+from __future__ import annotations
+
+import orjson
+from quart import Blueprint, Response, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..core import clock
+from .errors import BadRequest, ModelNotFound, PayloadTooLarge, UnsupportedMediaType
+from .relay.auth import authenticate, raw_key
+from .relay.context import RelayContext
+from .relay.endpoints import ENDPOINTS, Endpoint
+from .relay.parse import Upload, parse_json_body, validate, validate_multipart
+from .relay.pipeline import relay
+
+relay_routes = Blueprint("relay", __name__)
+
+
+def _state():
+    return current_app.config["VOAPI_STATE"]
+
+
+def _caller():
+    snapshot = _state().snapshots.current
+    caller = authenticate(snapshot, raw_key(request.headers, request.path), request.remote_addr or "", clock.now())
+    return snapshot, caller
+
+
+async def _read_request(endpoint: Endpoint):
+    try:
+        if endpoint.body == "multipart":
+            return await _read_multipart(endpoint)
+        raw = await request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise PayloadTooLarge(f"the request body is larger than {_limit_mb()} MB") from None
+    return validate(parse_json_body(raw, request.headers.get("Content-Type", "")), endpoint)
+
+
+def _limit_mb() -> int:
+    return current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+
+
+async def _read_multipart(endpoint: Endpoint):
+    mime = request.mimetype or ""
+    if mime != "multipart/form-data":
+        raise UnsupportedMediaType(f"send this endpoint a multipart/form-data upload (got {mime or 'nothing'!r})")
+    try:
+        form = await request.form
+        files = await request.files
+    except RequestEntityTooLarge:
+        raise
+    except (ValueError, KeyError) as exc:
+        raise BadRequest(f"the multipart body cannot be read: {exc}") from None
+    fields = {name: form.get(name, "") for name in form.keys()}
+    uploads = [Upload(name, storage.filename or name, storage.content_type or "application/octet-stream",
+                      storage.read()) for name, storage in files.items(multi=True)]
+    return validate_multipart(fields, uploads, endpoint)
+
+
+def _relay_view(endpoint: Endpoint):
+    async def view():
+        snapshot, caller = _caller()
+        parsed = await _read_request(endpoint)
+        ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, request.remote_addr or "")
+        return await relay(_state(), ctx, request.headers)
+    view.__name__ = f"relay_{endpoint.name}"
+    return view
+
+
+for _endpoint in ENDPOINTS.values():
+    relay_routes.add_url_rule("/v1" + _endpoint.path, view_func=_relay_view(_endpoint), methods=["POST"])
+
+
+def _model_object(model: str) -> dict:
+    return {"id": model, "object": "model", "created": 1700000000, "owned_by": "voapi"}
+
+
+def _visible_models() -> list[str]:
+    snapshot, caller = _caller()
+    models = snapshot.models_for(caller.group)
+    limits = caller.token.model_limits
+    return [m for m in models if not limits or m in limits]
+
+
+@relay_routes.get("/v1/models")
+async def list_models():
+    data = [_model_object(m) for m in _visible_models()]
+    return Response(orjson.dumps({"object": "list", "data": data}), content_type="application/json")
+
+
+@relay_routes.get("/v1/models/<path:model>")
+async def get_model(model: str):
+    if model not in _visible_models():
+        raise ModelNotFound(f"the model '{model}' does not exist or you do not have access to it", param="model")
+    return Response(orjson.dumps(_model_object(model)), content_type="application/json")

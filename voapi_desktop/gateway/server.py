@@ -1,0 +1,100 @@
+"""GatewayServer: serve the app with Hypercorn, in the calling loop or a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from ..core.settings import Settings
+from .app import create_app
+from .background import run_periodic_jobs
+from .state import GatewayState
+
+log = logging.getLogger(__name__)
+
+
+class PortInUse(RuntimeError):
+    """The port is taken; the message says what to do."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortInUse(f"cannot listen on {host}:{port} ({exc.strerror}); stop the program using it "
+                        "or choose another port with --port") from exc
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+class GatewayServer:
+    """`start()`/`stop()` in a thread (GUI), or `await serve_until(event)` in the main loop (headless)."""
+
+    def __init__(self, state: GatewayState, settings: Settings, host: str, port: int):
+        self.state = state
+        self.settings = settings
+        self.app = create_app(state, settings)
+        self._sock = bind_socket(host, port)
+        self.host = host
+        self.port = self._sock.getsockname()[1]
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._ready.is_set() and (self._thread is None or self._thread.is_alive())
+
+    async def serve_until(self, stop: asyncio.Event, grace: float = 10.0) -> None:
+        """Serve on the running loop until `stop` is set; in-flight requests get `grace` seconds."""
+        self._loop = asyncio.get_running_loop()
+        self._stop = stop
+        config = Config()
+        # Hypercorn takes ownership of the listening socket (and closes it at shutdown).
+        config.bind = [f"fd://{self._sock.detach()}"]
+        config.graceful_timeout = grace
+        config.keep_alive_timeout = 75
+        config.accesslog = None
+        config.errorlog = logging.getLogger("hypercorn.error")
+        self._ready.set()
+        jobs = self.state.spawn(run_periodic_jobs(self.state), "periodic-jobs")
+        try:
+            await serve(self.app, config, shutdown_trigger=stop.wait)
+        finally:
+            jobs.cancel()
+            self._ready.clear()
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Serve in a background thread with its own loop; returns once it accepts connections."""
+        self._thread = threading.Thread(target=self._run_thread, name="voapi-gateway", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the gateway did not start in time")
+
+    def _run_thread(self) -> None:
+        async def main() -> None:
+            await self.serve_until(asyncio.Event())
+        asyncio.run(main())
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask the server to finish and wait for its thread."""
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)

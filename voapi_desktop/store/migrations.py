@@ -1,0 +1,74 @@
+"""The numbered migration ladder: one transaction per step, SQLite backed up first.
+
+Add a step by appending to STEPS; never edit a step that has shipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+from typing import Callable
+
+import peewee as pw
+
+from . import tables
+from .tables import database
+
+log = logging.getLogger(__name__)
+
+
+def _step_initial(db: pw.Database) -> None:
+    db.create_tables(tables.ALL_TABLES, safe=True)
+
+
+def _step_log_indexes(db: pw.Database) -> None:
+    for name, columns in (("log_created_at_id", "created_at, id"), ("log_created_at_type", "created_at, type"),
+                          ("log_user_id_id", "user_id, id"), ("log_token_id_created_at", "token_id, created_at"),
+                          ("log_request_id", "request_id")):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS {name} ON log ({columns})')
+
+
+STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
+    (1, "users, tokens, channels, abilities, options, logs", _step_initial),
+    (2, "indexes for log queries by time, user, token and request id", _step_log_indexes),
+]
+LATEST = STEPS[-1][0]
+
+
+def current_version(db: pw.Database) -> int:
+    """Schema version of the open database; 0 for an empty one."""
+    if not db.table_exists("schema_version"):
+        return 0
+    row = tables.SchemaVersion.select().order_by(tables.SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def _backup_sqlite(db: pw.Database, version: int) -> Path | None:
+    if not isinstance(db, pw.SqliteDatabase) or db.database == ":memory:" or version == 0:
+        return None
+    target = Path(f"{db.database}.v{version}.{time.strftime('%Y%m%d%H%M%S')}.bak")
+    with sqlite3.connect(target) as dest:
+        db.connection().backup(dest)
+    return target
+
+
+def migrate(db: pw.Database | None = None, upto: int = LATEST) -> int:
+    """Apply every pending step up to `upto`; return the resulting version."""
+    db = db or database.obj
+    db.create_tables([tables.SchemaVersion], safe=True)
+    version = current_version(db)
+    pending = [step for step in STEPS if version < step[0] <= upto]
+    if pending:
+        backup = _backup_sqlite(db, version)
+        if backup:
+            log.info("backed up the database to %s before migrating", backup)
+    for number, description, apply in pending:
+        with db.atomic():
+            apply(db)
+            tables.SchemaVersion.delete().execute()
+            tables.SchemaVersion.create(version=number)
+        log.info("migrated database to version %d: %s", number, description)
+        version = number
+    return version

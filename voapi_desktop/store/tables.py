@@ -1,0 +1,137 @@
+"""peewee tables: users, tokens, channels, abilities, options, logs.
+
+Field names and meanings follow new-api / one-api (reference/newapi-inventory.md
+sections 2, 3 and 5) so that an existing database can be imported later.
+Money is an integer number of quota units everywhere.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+database = pw.DatabaseProxy()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    username = pw.CharField(max_length=32, unique=True)
+    password = pw.CharField(max_length=128)  # bcrypt hash
+    display_name = pw.CharField(max_length=64, default="")
+    role = pw.IntegerField(default=1)  # 1 common, 10 admin, 100 root
+    status = pw.IntegerField(default=1)  # 1 enabled, 2 disabled
+    email = pw.CharField(max_length=128, default="", index=True)
+    access_token = pw.CharField(max_length=64, null=True, unique=True)
+    quota = pw.BigIntegerField(default=0)
+    used_quota = pw.BigIntegerField(default=0)
+    request_count = pw.IntegerField(default=0)
+    group = pw.CharField(max_length=64, default="default")
+    aff_code = pw.CharField(max_length=32, null=True, unique=True)
+    aff_count = pw.IntegerField(default=0)
+    aff_quota = pw.BigIntegerField(default=0)
+    aff_history_quota = pw.BigIntegerField(default=0)
+    inviter_id = pw.IntegerField(null=True)
+    setting = pw.TextField(default="")
+    remark = pw.CharField(max_length=255, default="")
+    created_at = pw.BigIntegerField(default=0)
+    last_login_at = pw.BigIntegerField(default=0)
+    deleted_at = pw.BigIntegerField(null=True)
+
+
+class Token(BaseModel):
+    user = pw.ForeignKeyField(User, backref="tokens", on_delete="CASCADE", column_name="user_id")
+    key = pw.CharField(max_length=128, unique=True)  # stored without "sk-"
+    status = pw.IntegerField(default=1)  # 1 enabled, 2 disabled, 3 expired, 4 exhausted
+    name = pw.CharField(max_length=64, default="", index=True)
+    created_time = pw.BigIntegerField(default=0)
+    accessed_time = pw.BigIntegerField(default=0)
+    expired_time = pw.BigIntegerField(default=-1)  # -1 = never
+    remain_quota = pw.BigIntegerField(default=0)
+    unlimited_quota = pw.BooleanField(default=False)
+    model_limits_enabled = pw.BooleanField(default=False)
+    model_limits = pw.TextField(default="")  # comma list
+    allow_ips = pw.TextField(default="")  # newline list of IPs / CIDRs
+    used_quota = pw.BigIntegerField(default=0)
+    group = pw.CharField(max_length=64, default="")  # empty = the owner's group
+    deleted_at = pw.BigIntegerField(null=True)
+
+
+class Channel(BaseModel):
+    type = pw.IntegerField(default=1)
+    key = pw.TextField()  # several lines = several keys
+    openai_organization = pw.CharField(max_length=128, null=True)
+    test_model = pw.CharField(max_length=128, null=True)
+    status = pw.IntegerField(default=1)  # 1 enabled, 2 manually disabled, 3 auto-disabled
+    name = pw.CharField(max_length=128, default="", index=True)
+    weight = pw.IntegerField(default=0)
+    created_time = pw.BigIntegerField(default=0)
+    test_time = pw.BigIntegerField(default=0)
+    response_time = pw.IntegerField(default=0)  # ms, last test
+    base_url = pw.CharField(max_length=512, default="")
+    other = pw.TextField(default="")  # type specific, e.g. Azure api-version
+    balance = pw.FloatField(default=0.0)
+    balance_updated_time = pw.BigIntegerField(default=0)
+    models = pw.TextField(default="")  # comma list
+    group = pw.CharField(max_length=255, default="default")  # comma list
+    used_quota = pw.BigIntegerField(default=0)
+    model_mapping = pw.TextField(default="")  # JSON {requested: upstream}
+    status_code_mapping = pw.CharField(max_length=1024, default="")  # JSON {"429": "500"}
+    priority = pw.BigIntegerField(default=0)
+    auto_ban = pw.IntegerField(default=1)
+    other_info = pw.TextField(default="")  # JSON: status_reason, status_time
+    tag = pw.CharField(max_length=64, default="", index=True)
+    setting = pw.TextField(default="")  # JSON
+    param_override = pw.TextField(default="")  # JSON merged into the body
+    header_override = pw.TextField(default="")  # JSON extra upstream headers
+    remark = pw.CharField(max_length=255, default="")
+    channel_info = pw.TextField(default="")  # JSON multi-key state
+
+
+class Ability(BaseModel):
+    group = pw.CharField(max_length=64)
+    model = pw.CharField(max_length=255)
+    channel_id = pw.IntegerField(index=True)
+    enabled = pw.BooleanField(default=True)
+    priority = pw.BigIntegerField(default=0)
+    weight = pw.IntegerField(default=0)
+    tag = pw.CharField(max_length=64, default="")
+
+    class Meta:
+        primary_key = pw.CompositeKey("group", "model", "channel_id")
+
+
+class Option(BaseModel):
+    key = pw.CharField(max_length=191, primary_key=True)
+    value = pw.TextField(default="")
+
+
+class Log(BaseModel):
+    user_id = pw.IntegerField(default=0)
+    created_at = pw.BigIntegerField(default=0)
+    type = pw.IntegerField(default=0)  # 1 topup, 2 consume, 3 manage, 4 system, 5 error, 6 refund
+    content = pw.TextField(default="")
+    username = pw.CharField(max_length=32, default="")
+    token_name = pw.CharField(max_length=64, default="")
+    model_name = pw.CharField(max_length=255, default="")
+    quota = pw.BigIntegerField(default=0)
+    prompt_tokens = pw.IntegerField(default=0)
+    completion_tokens = pw.IntegerField(default=0)
+    use_time = pw.IntegerField(default=0)  # ms
+    is_stream = pw.BooleanField(default=False)
+    channel_id = pw.IntegerField(default=0)
+    token_id = pw.IntegerField(default=0)
+    group = pw.CharField(max_length=64, default="")
+    ip = pw.CharField(max_length=64, default="")
+    request_id = pw.CharField(max_length=64, default="")
+    other = pw.TextField(default="")  # JSON: ratios, upstream model, retry chain, ...
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField()
+
+
+ALL_TABLES = (User, Token, Channel, Ability, Option, Log)
