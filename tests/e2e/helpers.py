@@ -34,3 +34,9 @@ def consume_logs(gateway) -> list[dict]:
 def sse_data(raw: bytes) -> list[bytes]:
     """The payloads of the `data:` lines of an SSE body, in order."""
     return [line[5:].strip() for line in raw.split(b"\n") if line.startswith(b"data:")]
+
+
+def token_id(key: str) -> int:
+    """The id of the token behind a full key (sk-...)."""
+    from voapi_desktop.store.tables import Token
+    return Token.get(Token.key == key.removeprefix("sk-")).id
