@@ -79,10 +79,10 @@ def _register_error_handlers(app: Quart) -> None:
             limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
             return render_error(PayloadTooLarge(f"the request body is larger than {limit} MB"))
         if error.code == 404:
-            return render_error(RelayError(f"Invalid URL ({request.method} {request.path})", status=404,
+            return render_error(BadRequest(f"Invalid URL ({request.method} {request.path})", status=404,
                                            code="unknown_url"))
         if error.code == 405:
-            return render_error(RelayError(f"{request.method} is not allowed on {request.path}", status=405,
+            return render_error(BadRequest(f"{request.method} is not allowed on {request.path}", status=405,
                                            code="method_not_allowed"))
         return render_error(BadRequest(error.description or error.name, status=error.code or 400))
 

@@ -45,6 +45,14 @@ async def _read_multipart(endpoint: Endpoint):
     mime = request.mimetype or ""
     if mime != "multipart/form-data":
         raise UnsupportedMediaType(f"send this endpoint a multipart/form-data upload (got {mime or 'nothing'!r})")
+    boundary = request.mimetype_params.get("boundary", "")
+    if not boundary:
+        raise BadRequest("the multipart Content-Type has no boundary: send 'multipart/form-data; boundary=...'")
+    # Quart's form parser silently drops a truncated last part: refuse a body that never closes.
+    closing = b"--" + boundary.encode("latin-1", "replace") + b"--"
+    if closing not in await request.get_data(cache=True):
+        raise BadRequest("the multipart body is incomplete: it does not end with the closing boundary "
+                         f"'--{boundary[:70]}--'")
     try:
         form = await request.form
         files = await request.files

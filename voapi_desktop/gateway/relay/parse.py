@@ -12,6 +12,8 @@ from .endpoints import Endpoint
 # Fields a client might use to steer the gateway's own upstream call (CVE-2024-6587).
 ROUTING_FIELDS = ("api_base", "base_url", "api_key", "api_version", "extra_headers", "organization")
 MAX_MESSAGES = 10_000
+MAX_DEPTH = 254  # JSON nesting levels orjson can write back
+TOO_DEEP = f"the request body is nested too deeply (at most {MAX_DEPTH} levels of objects and lists)"
 
 
 @dataclass
@@ -41,20 +43,41 @@ def parse_json_body(raw: bytes, content_type: str) -> dict:
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+        raise BadRequest(_json_error(raw, str(exc))) from None
     except RecursionError:
-        raise BadRequest("the request body is nested too deeply") from None
+        raise BadRequest(TOO_DEEP) from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
+    # orjson reads up to 1024 levels but writes at most 254: refuse what could not be forwarded.
+    if raw.count(b"[") + raw.count(b"{") >= MAX_DEPTH:
+        try:
+            orjson.dumps(body)
+        except orjson.JSONEncodeError:
+            raise BadRequest(TOO_DEEP) from None
     return body
 
 
+def _json_error(raw: bytes, reason: str) -> str:
+    if "depth limit" in reason:
+        return TOO_DEEP
+    if "UTF-8" in reason:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return (f"the request body is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                    "send JSON text encoded as UTF-8")
+    return f"the request body is not valid JSON: {reason}"
+
+
 def _model(body: dict, endpoint: Endpoint) -> str:
-    model = body.get("model", endpoint.default_model) or endpoint.default_model
-    if model in (None, ""):
+    model = body.get("model")
+    if model is None or model == "":
+        model = endpoint.default_model
+    if model == "":
         raise BadRequest("'model' is required", param="model")
     if not isinstance(model, str) or len(model) > 255 or not model.strip():
-        raise BadRequest("'model' must be a model name (a non-empty string)", param="model")
+        raise BadRequest("'model' must be a model name (a non-empty string of at most 255 characters)",
+                         param="model")
     return model.strip()
 
 
@@ -89,8 +112,10 @@ def validate(body: dict, endpoint: Endpoint) -> ParsedRequest:
         body.pop(name, None)
     model = _model(body, endpoint)
     for name in endpoint.required:
-        if body.get(name) in (None, "", []):
+        if body.get(name) is None:
             raise BadRequest(f"'{name}' is required", param=name)
+        if body[name] in ("", []):
+            raise BadRequest(f"'{name}' must not be empty", param=name)
     if endpoint.name == "chat":
         _check_messages(body)
     for name in ("max_tokens", "max_completion_tokens", "max_output_tokens", "n"):
