@@ -130,6 +130,7 @@ SETTINGS: tuple[Setting, ...] = (
         S("PRE_CONSUMED_QUOTA", "int", 500, "Quota reserved for a request whose cost cannot be estimated up front.", minimum=0, alias="PreConsumedQuota"),
         S("SELF_USE_MODE_ENABLED", "bool", False, "Serve models that have no price instead of rejecting them.", alias="SelfUseModeEnabled"),
         S("SELF_USE_FALLBACK_RATIO", "float", 37.5, "Model ratio charged in self-use mode for models that have no price.", minimum=0),
+        S("GROUP_RATIO", "json", {"default": 1, "vip": 1, "svip": 1}, "Price multiplier per user group, as JSON such as {\"default\": 1, \"vip\": 0.8}.", alias="GroupRatio"),
         S("USER_DAILY_QUOTA_CLEAR", "bool", False, "Reset every user's balance to zero at the start of each period."),
         S("USER_DAILY_QUOTA_CLEAR_UNIT", "choice", "DAY", "Period after which balances are reset when USER_DAILY_QUOTA_CLEAR is on.", choices=("DAY", "WEEK", "MONTH")),
     ),

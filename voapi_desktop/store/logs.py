@@ -1,4 +1,4 @@
-"""The usage ledger: log rows written by one writer thread in batches (group commit)."""
+"""The usage ledger: log rows and settlements written by one writer thread in batches (group commit)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from ..core import clock
 from .changes import publish
 from .tables import Log, database
+from .transactions import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +56,13 @@ class LogWriter:
         self._batch_size = batch_size
         self._interval = interval
         self._thread = threading.Thread(target=self._run, name="voapi-log-writer", daemon=True)
-        self._idle = threading.Event()
-        self._idle.set()
 
     def start(self) -> "LogWriter":
         self._thread.start()
         return self
 
-    def write(self, entry: LogEntry) -> None:
-        self._idle.clear()
+    def write(self, entry) -> None:
+        """Queue a LogEntry or a billing Settlement; never blocks."""
         self._queue.put(entry)
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -108,18 +107,32 @@ class LogWriter:
             except queue.Empty:
                 return batch, markers, False
 
-    def _commit(self, batch: list[LogEntry]) -> None:
+    def _commit(self, batch: list) -> None:
         try:
-            with database.atomic():
-                Log.insert_many([entry.row() for entry in batch]).execute()
-        except Exception:  # the ledger must survive one bad batch: retry row by row
-            log.exception("log batch failed; writing %d rows one by one", len(batch))
-            for entry in batch:
+            with write_transaction():
+                self._apply(batch)
+        except Exception:  # the ledger must survive one bad item: retry one by one
+            log.exception("ledger batch failed; writing %d items one by one", len(batch))
+            for item in batch:
                 try:
-                    Log.insert(entry.row()).execute()
+                    with write_transaction():
+                        self._apply([item])
                 except Exception:
-                    log.exception("dropped log row for request %s", entry.request_id)
+                    log.exception("dropped ledger item for request %s", getattr(item, "request_id", "?"))
         publish("log")
+
+    @staticmethod
+    def _apply(batch: list) -> None:
+        rows = []
+        for item in batch:
+            if isinstance(item, LogEntry):
+                rows.append(item.row())
+            else:  # a Settlement: counters first, then its log row (which carries the charged quota)
+                from .billing import apply_settlement
+                if apply_settlement(item) is not None and item.log is not None:
+                    rows.append(item.log.row())
+        if rows:
+            Log.insert_many(rows).execute()
 
 
 @dataclass

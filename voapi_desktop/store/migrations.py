@@ -30,9 +30,14 @@ def _step_log_indexes(db: pw.Database) -> None:
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS {name} ON log ({columns})')
 
 
+def _step_billing(db: pw.Database) -> None:
+    db.create_tables(tables.BILLING_TABLES, safe=True)
+
+
 STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (1, "users, tokens, channels, abilities, options, logs", _step_initial),
     (2, "indexes for log queries by time, user, token and request id", _step_log_indexes),
+    (3, "prices, reservations, hourly usage, redemption codes, check-ins, job state", _step_billing),
 ]
 LATEST = STEPS[-1][0]
 

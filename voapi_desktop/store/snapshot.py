@@ -12,10 +12,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from ..core.price_table import PriceTable
 from ..core.settings import Settings
 from . import changes
 from .channels import ChannelInfo, list_channels
 from .options import load_options
+from .prices import load_price_table
 from .tables import Ability, Token, User
 from .tokens import TokenInfo, to_info as token_info
 from .users import UserInfo, to_info as user_info
@@ -32,6 +34,7 @@ class Snapshot:
     # (group, model) -> priority tiers, highest first, of (channel id, weight)
     routes: dict[tuple[str, str], list[list[tuple[int, int]]]] = field(default_factory=dict)
     models_by_group: dict[str, list[str]] = field(default_factory=dict)
+    prices: PriceTable = field(default_factory=PriceTable)
 
     def models_for(self, group: str) -> list[str]:
         return self.models_by_group.get(group, [])
@@ -61,7 +64,7 @@ def build_snapshot(base_env: Mapping[str, str], overrides: Mapping[str, object])
             tokens[row.key] = token_info(row, owner.username)
     channels = {c.id: c for c in list_channels()}
     routes, models = _routes(Ability.select().where(Ability.enabled == True))  # noqa: E712
-    return Snapshot(settings, tokens, users, channels, routes, models)
+    return Snapshot(settings, tokens, users, channels, routes, models, load_price_table(settings))
 
 
 class SnapshotHolder:

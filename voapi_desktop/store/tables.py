@@ -135,3 +135,75 @@ class SchemaVersion(BaseModel):
 
 
 ALL_TABLES = (User, Token, Channel, Ability, Option, Log)
+
+
+class ModelPriceRow(BaseModel):
+    """The operator's price of one model; numbers kept as the decimal text typed (exact)."""
+    model = pw.CharField(max_length=255, primary_key=True)
+    ratio = pw.CharField(max_length=32, null=True)
+    completion_ratio = pw.CharField(max_length=32, null=True)
+    cache_ratio = pw.CharField(max_length=32, null=True)
+    price = pw.CharField(max_length=32, null=True)  # USD per call
+    updated_at = pw.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "model_price"
+
+
+class Reservation(BaseModel):
+    """Quota held for a request in flight; settlement deletes it (at most once)."""
+    request_id = pw.CharField(max_length=64, primary_key=True)
+    user_id = pw.IntegerField()
+    token_id = pw.IntegerField()
+    token_limited = pw.BooleanField(default=True)
+    amount = pw.BigIntegerField()
+    created_at = pw.BigIntegerField(default=0)
+
+
+class QuotaData(BaseModel):
+    """Hourly usage per user and model, for the dashboard."""
+    user_id = pw.IntegerField()
+    username = pw.CharField(max_length=32, default="")
+    model_name = pw.CharField(max_length=255, default="")
+    created_at = pw.BigIntegerField()  # start of the hour, unix seconds
+    token_used = pw.BigIntegerField(default=0)
+    count = pw.IntegerField(default=0)
+    quota = pw.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "quota_data"
+        indexes = ((("user_id", "model_name", "created_at"), True),)
+
+
+class Redemption(BaseModel):
+    user_id = pw.IntegerField(default=0)  # creator
+    key = pw.CharField(max_length=32, unique=True)
+    status = pw.IntegerField(default=1)  # 1 enabled, 2 disabled, 3 used
+    name = pw.CharField(max_length=64, default="")
+    quota = pw.BigIntegerField(default=0)
+    created_time = pw.BigIntegerField(default=0)
+    redeemed_time = pw.BigIntegerField(default=0)
+    used_user_id = pw.IntegerField(default=0)
+    expired_time = pw.BigIntegerField(default=0)  # 0 = never
+
+
+class Checkin(BaseModel):
+    user_id = pw.IntegerField()
+    checkin_date = pw.CharField(max_length=10)  # YYYY-MM-DD in TZ
+    quota_awarded = pw.BigIntegerField(default=0)
+    created_at = pw.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("user_id", "checkin_date"), True),)
+
+
+class JobState(BaseModel):
+    """When scheduled jobs last ran (daily quota clear, log retention)."""
+    name = pw.CharField(max_length=64, primary_key=True)
+    value = pw.CharField(max_length=255, default="")
+
+    class Meta:
+        table_name = "job_state"
+
+
+BILLING_TABLES = (ModelPriceRow, Reservation, QuotaData, Redemption, Checkin, JobState)

@@ -1,0 +1,1 @@
+"""Files shipped with the program: default prices, later i18n, templates, icons."""
