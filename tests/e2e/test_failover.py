@@ -122,6 +122,24 @@ def test_an_html_error_page_becomes_an_openai_error(gateway, upstream, sdk, two_
     assert caught.value.response.headers["content-type"].startswith("application/json")
 
 
+def test_a_200_that_is_not_json_fails_over(gateway, upstream, sdk, two_channels):
+    a, b = two_channels
+    set_option("RETRY_TIMES", "1")
+    upstream.behave("key-a", Behaviour(non_json_200=True))
+    assert chat(sdk(make_token())).choices[0].message.content == DEFAULT_REPLY
+    assert keys_called(upstream) == ["key-a", "key-b"]
+    assert consume_logs(gateway)[0]["other"]["retry_chain"] == [a.id, b.id]
+
+
+def test_a_200_that_is_not_json_is_a_502_without_retries(gateway, upstream, sdk, two_channels):
+    upstream.behave("key-a", Behaviour(non_json_200=True))
+    with pytest.raises(openai.InternalServerError) as caught:
+        chat(sdk(make_token()))
+    assert caught.value.status_code == 502
+    assert caught.value.code == "bad_upstream_response"
+    assert consume_logs(gateway) == []
+
+
 def test_rate_limited_channel_fails_over(gateway, upstream, sdk, two_channels):
     a, b = two_channels
     set_option("RETRY_TIMES", "1")

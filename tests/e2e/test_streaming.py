@@ -105,6 +105,24 @@ def test_a_complete_stream_gets_no_extra_events(gateway, upstream, key):
     assert not any(d.startswith(b'{"error"') for d in sse_data(raw))
 
 
+def test_a_client_that_leaves_before_the_first_chunk_cancels_the_upstream_request(gateway, upstream, key):
+    upstream.behave("up-key", Behaviour(stall_after_chunks=0, stall_seconds=10))  # headers, then nothing
+    body = {"model": "gpt-4o-mini", "messages": HELLO, "stream": True}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(gateway.base_url + "/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"},
+                   timeout=0.5)
+    assert upstream.wait_for(lambda: upstream.disconnects == 1, timeout=3)
+
+
+def test_a_client_that_leaves_before_the_answer_cancels_the_upstream_request(gateway, upstream, key):
+    upstream.behave("up-key", Behaviour(first_byte_delay=10))
+    body = {"model": "gpt-4o-mini", "messages": HELLO}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(gateway.base_url + "/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"},
+                   timeout=0.5)
+    assert upstream.wait_for(lambda: upstream.disconnects == 1, timeout=3)
+
+
 def test_a_client_that_leaves_mid_stream_cancels_the_upstream_request(gateway, upstream, key):
     upstream.behave("up-key", Behaviour(chunk_delay=0.2, reply=LONG_REPLY))  # about 12 s in full
     body = {"model": "gpt-4o-mini", "messages": HELLO, "stream": True}

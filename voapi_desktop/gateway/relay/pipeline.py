@@ -117,14 +117,19 @@ async def plain_response(state: GatewayState, ctx: RelayContext, upstream: aioht
     finally:
         upstream.release()
     content_type = upstream.headers.get("Content-Type", "application/json")
-    usage = None
-    if "json" in content_type:
-        usage = usage_from_body(body)
-        if usage is None and not _is_json(body):
-            return AttemptFailure(channel.id, "upstream answered 200 with a body that is not JSON", 200,
-                                  body, content_type)
+    usage = usage_from_body(body)
+    if usage is None and _expects_json(ctx) and not _is_json(body):
+        return AttemptFailure(channel.id, "upstream answered 200 with a body that is not JSON", 200,
+                              body, content_type)
     record_success(state, ctx, usage)
     return Response(body, status=upstream.status, content_type=content_type)
+
+
+def _expects_json(ctx: RelayContext) -> bool:
+    """Every plain answer is JSON, whatever its Content-Type says, except transcripts asked for as text."""
+    if ctx.endpoint.name in ("transcriptions", "translations"):
+        return ctx.request.body.get("response_format") not in ("text", "srt", "vtt")
+    return True
 
 
 def _is_json(body: bytes) -> bool:

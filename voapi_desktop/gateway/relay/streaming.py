@@ -30,6 +30,9 @@ async def open_stream(ctx: RelayContext, upstream: aiohttp.ClientResponse) -> by
     except (aiohttp.ClientError, OSError) as exc:
         upstream.close()
         return AttemptFailure(channel_id, f"stream broke before its first chunk: {type(exc).__name__}")
+    except asyncio.CancelledError:
+        upstream.close()  # the client went away while we waited: let the upstream go too
+        raise
     if not first:
         upstream.release()
         return AttemptFailure(channel_id, "upstream closed the stream without sending anything")
