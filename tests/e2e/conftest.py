@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import bcrypt
 import pytest
 
 from tests.e2e import helpers
+from voapi_desktop.store import users
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """Every e2e test opens a fresh store, which hashes root's password: at bcrypt's default cost
+    that is most of a test's time. Passwords are not what these tests are about."""
+    monkeypatch.setattr(users, "hash_password",
+                        lambda password: bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode())
 
 
 @pytest.fixture
