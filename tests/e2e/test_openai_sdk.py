@@ -155,6 +155,17 @@ def test_images_edits_multipart_upload(gateway, upstream, api):
     assert files["image"] == ("cat.png", image)
 
 
+def test_images_edits_with_several_images(gateway, upstream, api):
+    """The SDK sends a list of images as repeated `image[]` parts; they all reach the upstream."""
+    first, second = b"\x89PNG\r\n\x1a\nfirst", b"\x89PNG\r\n\x1a\nsecond"
+    result = api.images.edit(model="dall-e-2", prompt="merge them",
+                             image=[("a.png", first, "image/png"), ("b.png", second, "image/png")])
+    assert len(result.data) == 1
+    sent = upstream.requests[-1]
+    assert sent.body.count(b'name="image[]"') == 2
+    assert first in sent.body and second in sent.body
+
+
 def test_audio_speech_binary_content_is_what_the_upstream_sent(gateway, upstream, api):
     upstream.speech_bytes = 50_000
     pattern = b"ID3\x04\x00\x00" + b"fake-audio-" * 8

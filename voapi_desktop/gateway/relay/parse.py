@@ -136,7 +136,8 @@ def validate_multipart(fields: dict[str, str], files: list[Upload], endpoint: En
     for name in ROUTING_FIELDS:
         fields.pop(name, None)
     model = _model(fields, endpoint)
-    present = set(fields) | {upload.name for upload in files}
+    # A list of files arrives as repeated `name[]` parts (the openai SDK's image edits with several images).
+    present = set(fields) | {upload.name.removesuffix("[]") for upload in files}
     for name in endpoint.required:
         if name not in present or (name in fields and not fields[name]):
             raise BadRequest(f"'{name}' is required", param=name)
