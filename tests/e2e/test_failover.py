@@ -189,6 +189,17 @@ def test_a_stream_that_never_sends_its_first_chunk_fails_over(gateway, upstream,
     assert keys_called(upstream) == ["key-a", "key-b"]
 
 
+@pytest.mark.parametrize("how", ["reset_after_chunks", "truncate_after_chunks", "midstream_error_after_chunks"])
+def test_a_stream_that_fails_before_its_first_chunk_fails_over(gateway, upstream, sdk, two_channels, how):
+    a, b = two_channels
+    set_option("RETRY_TIMES", "1")
+    upstream.behave("key-a", Behaviour(**{how: 0}))
+    chunks = list(chat(sdk(make_token()), stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == DEFAULT_REPLY
+    assert keys_called(upstream) == ["key-a", "key-b"]
+    assert consume_logs(gateway)[0]["other"]["retry_chain"] == [a.id, b.id]
+
+
 def test_a_first_byte_timeout_without_retries_is_a_504(gateway, upstream, sdk, two_channels):
     set_option("FIRST_BYTE_TIMEOUT", "1")
     upstream.behave("key-a", Behaviour(first_byte_delay=3))

@@ -98,6 +98,20 @@ def test_a_broken_responses_stream_ends_with_an_error_event(gateway, upstream, k
     assert not any(e.type == "response.completed" for e in events)
 
 
+def test_a_broken_audio_stream_is_not_passed_off_as_a_whole_file(gateway, upstream, sdk):
+    """Audio has no in-band error event: the client must see an incomplete body, not a short file."""
+    add_channel(upstream, key="up-key", models="tts-1")
+    upstream.speech_bytes = 40_000
+    upstream.behave("up-key", Behaviour(reset_after_chunks=2, chunk_delay=0.05))
+    key = make_token()
+    with pytest.raises(openai.APIConnectionError):
+        sdk(key).audio.speech.create(model="tts-1", voice="alloy", input="hello")
+    upstream.behave("up-key", Behaviour(reset_after_chunks=2, chunk_delay=0.05))
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.post(gateway.base_url + "/audio/speech", json={"model": "tts-1", "voice": "alloy", "input": "hello"},
+                   headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+
 def test_a_complete_stream_gets_no_extra_events(gateway, upstream, key):
     raw = raw_stream(gateway, key, stream_options={"include_usage": True}).content
     assert raw.endswith(b"}\n\n" + DONE)

@@ -74,12 +74,14 @@ async def _forward(state: GatewayState, ctx: RelayContext, upstream: aiohttp.Cli
         if not binary and not watcher.done:
             yield _ending(ctx, watcher, "the upstream closed the stream before it finished")
     except TimeoutError:
-        if not binary:
-            yield error_event(ctx.endpoint.name, "the upstream stream stalled and was stopped", "upstream_timeout")
+        if binary:
+            raise  # audio has no error event: abort, so the client sees an incomplete body, not a short file
+        yield error_event(ctx.endpoint.name, "the upstream stream stalled and was stopped", "upstream_timeout")
     except (aiohttp.ClientError, OSError) as exc:
         log.warning("request %s: stream broke: %s", ctx.request_id, type(exc).__name__)
-        if not binary:
-            yield error_event(ctx.endpoint.name, "the upstream stream broke off")
+        if binary:
+            raise
+        yield error_event(ctx.endpoint.name, "the upstream stream broke off")
     finally:
         upstream.close()  # also what cancels the upstream when the client went away
         record_success(state, ctx, watcher.usage)
