@@ -89,7 +89,7 @@ def test_an_exhausted_token_is_not_retried_by_the_sdk(channel, upstream, sdk):
 
 
 def test_a_token_with_quota_left_works(channel, upstream, sdk):
-    assert chat(sdk(make_token(quota=1000))).choices[0].message.content
+    assert chat(sdk(make_token(quota=500_000))).choices[0].message.content  # $1
 
 
 def test_a_model_the_token_may_not_use_is_permission_denied(upstream, sdk):
