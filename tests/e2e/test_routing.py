@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import add_channel, make_token
 from tests.e2e.helpers import consume_logs
-from tests.fakes.upstream import DEFAULT_REPLY
+from tests.fakes.upstream import DEFAULT_REPLY, Behaviour
 from voapi_desktop.store import channels, users
 
 pytestmark = pytest.mark.e2e
@@ -90,3 +90,40 @@ def test_a_malformed_pin_is_401(gateway, upstream, sdk):
     with pytest.raises(openai.AuthenticationError):
         chat(sdk(f"{make_token()}-notanumber"))
     assert upstream.requests == []
+
+
+def test_an_azure_channel_gets_deployment_urls_and_the_api_key_header(gateway, upstream, sdk):
+    channels.create_channel(type="Azure OpenAI", name="azure", key="azure-key", base_url=upstream.url,
+                            models="gpt-4o-mini", other="2024-10-21")
+    reply = chat(sdk(make_token()))
+    assert reply.choices[0].message.content == DEFAULT_REPLY
+    sent = upstream.requests[-1]
+    assert sent.path == "/openai/deployments/gpt-4o-mini/chat/completions"
+    assert sent.query == {"api-version": "2024-10-21"}
+    assert sent.headers["api-key"] == "azure-key" and "authorization" not in sent.headers
+
+
+def test_param_and_header_overrides_reach_the_upstream(gateway, upstream, sdk):
+    add_channel(upstream, param_override={"temperature": 0.1}, header_override={"X-Team": "blue"})
+    chat(sdk(make_token()), temperature=1.5)
+    sent = upstream.requests[-1]
+    assert sent.json["temperature"] == 0.1
+    assert sent.headers["x-team"] == "blue"
+
+
+def test_the_clients_own_key_and_stainless_headers_stay_at_the_gateway(gateway, upstream, sdk):
+    add_channel(upstream, key="up-key")
+    key = make_token()
+    chat(sdk(key))
+    sent = upstream.requests[-1]
+    assert sent.key == "up-key"
+    assert key.removeprefix("sk-") not in str(sent.headers)
+    assert not any(name.startswith("x-stainless") for name in sent.headers)
+
+
+def test_a_status_code_mapping_changes_what_the_client_sees(gateway, upstream, sdk):
+    add_channel(upstream, key="up-key", status_code_mapping={"429": "503"})
+    upstream.behave("up-key", Behaviour.rate_limited())
+    with pytest.raises(openai.InternalServerError) as caught:
+        chat(sdk(make_token()))
+    assert caught.value.status_code == 503
