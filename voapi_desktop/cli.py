@@ -13,6 +13,7 @@ import sys
 from dataclasses import asdict
 
 from . import __version__
+from .core.settings import UnknownSetting
 from .gateway.server import PortInUse
 from .store.db import DatabaseUnavailable
 from .store.errors import ServiceError
@@ -32,8 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"voapi-desktop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    from .commands import channel_cmd, option_cmd, serve_cmd, token_cmd, user_cmd
-    for module in (serve_cmd, channel_cmd, token_cmd, user_cmd, option_cmd):
+    from .commands import (channel_cmd, checkin_cmd, log_cmd, option_cmd, price_cmd, redemption_cmd, serve_cmd,
+                           token_cmd, user_cmd)
+    for module in (serve_cmd, channel_cmd, token_cmd, user_cmd, option_cmd, price_cmd, log_cmd, redemption_cmd,
+                   checkin_cmd):
         module.register(commands, _common)
     return parser
 
@@ -63,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.INFO if args.command == "serve" else logging.WARNING)
     try:
         return int(args.handler(args) or 0)
-    except (ServiceError, DatabaseUnavailable, PortInUse, ValueError) as exc:
+    except (ServiceError, DatabaseUnavailable, PortInUse, UnknownSetting, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
