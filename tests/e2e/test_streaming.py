@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import orjson
 import openai
@@ -9,7 +11,7 @@ import pytest
 
 from tests.conftest import add_channel, make_token
 from tests.e2e.helpers import consume_logs, sse_data
-from tests.fakes.upstream import Behaviour
+from tests.fakes.upstream import DEFAULT_REPLY, Behaviour
 from voapi_desktop.store.options import set_option
 
 pytestmark = pytest.mark.e2e
@@ -156,3 +158,28 @@ def test_a_client_that_leaves_mid_stream_cancels_the_upstream_request(gateway, u
     [row] = consume_logs(gateway)
     assert row["is_stream"]
     assert row["model_name"] == "gpt-4o-mini"
+
+
+def test_concurrent_streams_with_failover_each_complete_and_are_each_logged(gateway, upstream):
+    a = add_channel(upstream, "A", "key-a", priority=10)
+    b = add_channel(upstream, "B", "key-b")
+    set_option("RETRY_TIMES", "1")
+    upstream.behave("key-a", Behaviour.error(500, "server_error"))
+    upstream.behave("key-b", Behaviour(chunk_delay=0.05))
+    key = make_token()
+
+    async def run_all() -> list[str]:
+        async with openai.AsyncOpenAI(base_url=gateway.base_url, api_key=key, max_retries=0, timeout=20) as client:
+            async def one(i: int) -> str:
+                stream = await client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": f"hello {i}"}], stream=True,
+                    stream_options={"include_usage": True})
+                return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+            return await asyncio.gather(*(one(i) for i in range(40)))
+
+    assert asyncio.run(run_all()) == [DEFAULT_REPLY] * 40
+    rows = consume_logs(gateway)
+    assert len(rows) == 40
+    assert all(row["other"]["retry_chain"] == [a.id, b.id] for row in rows)
+    assert sorted({row["request_id"] for row in rows}) == sorted(row["request_id"] for row in rows)
+    assert all(row["completion_tokens"] == 4 for row in rows)
