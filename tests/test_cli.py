@@ -303,8 +303,6 @@ def test_token_list_table_and_unlimited(cli):
     assert lines[1].split()[:3] == ["1", "free", "root"] and "unlimited" in lines[1]
 
 
-@pytest.mark.xfail(strict=True, reason="store.tokens.list_tokens loses user_id: the User join replaces "
-                                       "the foreign key value with a partial User row")
 def test_token_list_json_shows_owner_id(cli):
     assert cli("user", "add", "--username", "alice", "--password", "alice-password") == 0, cli.err
     alice_id = int(cli.out)

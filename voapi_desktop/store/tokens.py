@@ -80,10 +80,11 @@ def create_token(user_id: int, name: str, *, quota: int = 0, unlimited: bool = F
 
 
 def list_tokens(user_id: int | None = None) -> list[TokenInfo]:
-    query = Token.select(Token, User.username).join(User).where(Token.deleted_at.is_null())
+    names = dict(User.select(User.id, User.username).tuples())
+    query = Token.select().where(Token.deleted_at.is_null())
     if user_id is not None:
         query = query.where(Token.user == user_id)
-    return [to_info(row, row.user.username) for row in query.order_by(Token.id)]
+    return [to_info(row, names.get(row.user_id, "")) for row in query.order_by(Token.id)]
 
 
 def set_token_status(token_id: int, status: int) -> None:
