@@ -15,6 +15,7 @@ from ..core.settings import Settings
 from .errors import BadRequest, PayloadTooLarge, RelayError
 from .routes_api import api_routes
 from .routes_relay import relay_routes
+from .routes_usage import usage_routes
 from .state import GatewayState
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_app(state: GatewayState, settings: Settings) -> Quart:
                       BODY_TIMEOUT=60, PROVIDE_AUTOMATIC_OPTIONS=True)
     app.register_blueprint(relay_routes)
     app.register_blueprint(api_routes)
+    app.register_blueprint(usage_routes)
     _register_hooks(app, state, settings)
     _register_error_handlers(app)
     return app
