@@ -33,8 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"voapi-desktop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    from .commands import channel_cmd, option_cmd, serve_cmd, token_cmd, user_cmd
-    for module in (serve_cmd, channel_cmd, token_cmd, user_cmd, option_cmd):
+    from .commands import (channel_cmd, checkin_cmd, log_cmd, option_cmd, price_cmd, redemption_cmd, serve_cmd,
+                           token_cmd, user_cmd)
+    for module in (serve_cmd, channel_cmd, token_cmd, user_cmd, option_cmd, price_cmd, log_cmd, redemption_cmd,
+                   checkin_cmd):
         module.register(commands, _common)
     return parser
 

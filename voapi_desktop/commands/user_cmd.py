@@ -1,4 +1,4 @@
-"""`voapi-desktop user add|list|passwd`."""
+"""`voapi-desktop user add|list|passwd|topup`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import getpass
 import json
 
 from ..store import users as service
+from ..store.wallet import top_up as wallet_top_up
 from . import store_for
 
 COLUMNS = [("id", "ID"), ("username", "USERNAME"), ("role_name", "ROLE"), ("status", "STATUS"),
@@ -31,6 +32,12 @@ def register(commands, common) -> None:
     passwd.add_argument("username")
     passwd.add_argument("--password", help="new password (asked for when missing)")
     passwd.set_defaults(handler=change_password)
+
+    topup = common(actions.add_parser("topup", help="add quota to a user's balance (negative deducts)"))
+    topup.add_argument("username")
+    topup.add_argument("--quota", type=int, required=True, help="quota units (500000 = 1 USD)")
+    topup.add_argument("--reason", default="", help="a note for the log")
+    topup.set_defaults(handler=top_up)
 
 
 def add_user(args) -> int:
@@ -59,4 +66,12 @@ def change_password(args) -> int:
     password = args.password or getpass.getpass("new password: ")
     service.set_password(service.find_user(args.username).id, password)
     print(f"password of {args.username} changed")
+    return 0
+
+
+def top_up(args) -> int:
+    store_for(args)
+    user = service.find_user(args.username)
+    balance = wallet_top_up(user.id, args.quota, args.reason)
+    print(f"{user.username}: {args.quota:+d} quota; balance {balance}")
     return 0
