@@ -17,7 +17,7 @@ from voapi_desktop.store import channels
 pytestmark = pytest.mark.e2e
 
 ALL_MODELS = ("gpt-4o-mini,gpt-4o,text-embedding-3-small,gpt-3.5-turbo-instruct,omni-moderation-latest,"
-              "dall-e-2,dall-e-3,tts-1,whisper-1,rerank-1")
+              "dall-e-2,dall-e-3,tts-1,whisper-1,jina-reranker-v2-base-multilingual")
 HELLO = [{"role": "user", "content": "say hello"}]
 
 
@@ -217,7 +217,7 @@ def test_responses_stream_ends_with_response_completed(gateway, upstream, api):
 
 def test_rerank_over_plain_http(gateway, upstream, api):
     response = httpx.post(gateway.base_url + "/rerank", headers={"Authorization": f"Bearer {api.api_key}"},
-                          json={"model": "rerank-1", "query": "red apple",
+                          json={"model": "jina-reranker-v2-base-multilingual", "query": "red apple",
                                 "documents": ["a green pear", "a red apple", "blue sky"], "top_n": 2},
                           timeout=10)
     assert response.status_code == 200, response.text

@@ -75,7 +75,7 @@ def test_a_pin_to_a_disabled_channel_is_refused(gateway, upstream, sdk):
 def test_a_common_users_key_may_not_pin(gateway, upstream, sdk):
     add_channel(upstream, "first", "key-first", priority=100)
     low = add_channel(upstream, "low", "key-low")
-    users.create_user("alice", "alice-password")
+    users.create_user("alice", "alice-password", quota=1_000_000)
     key = make_token("alice-key", username="alice")
     assert chat(sdk(key)).choices[0].message.content == DEFAULT_REPLY  # the key itself works
     with pytest.raises(openai.PermissionDeniedError) as caught:

@@ -34,7 +34,9 @@ async def _read_request(endpoint: Endpoint):
         raw = await request.get_data(cache=False)
     except RequestEntityTooLarge:
         raise PayloadTooLarge(f"the request body is larger than {_limit_mb()} MB") from None
-    return validate(parse_json_body(raw, request.headers.get("Content-Type", "")), endpoint)
+    parsed = validate(parse_json_body(raw, request.headers.get("Content-Type", "")), endpoint)
+    parsed.size = len(raw)
+    return parsed
 
 
 def _limit_mb() -> int:

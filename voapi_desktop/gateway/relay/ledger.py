@@ -1,11 +1,16 @@
-"""Write what a relay request did to the ledger (through the log writer, never blocking)."""
+"""Ledger rows for relay requests (written through the ledger writer, never blocking)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ...store.logs import CONSUME, ERROR, LogEntry
 from ..state import GatewayState
 from .context import RelayContext
 from .usage import Usage
+
+if TYPE_CHECKING:
+    from .billing import Charge
 
 
 def _entry(ctx: RelayContext, kind: int, usage: Usage, content: str = "") -> LogEntry:
@@ -13,7 +18,7 @@ def _entry(ctx: RelayContext, kind: int, usage: Usage, content: str = "") -> Log
     if ctx.upstream_model and ctx.upstream_model != ctx.request.model:
         other["upstream_model_name"] = ctx.upstream_model
     if not usage.reported:
-        other["usage_missing"] = True
+        other["usage_counted_locally"] = True
     if usage.cached_tokens:
         other["cache_tokens"] = usage.cached_tokens
     token, user = ctx.caller.token, ctx.caller.user
@@ -21,13 +26,27 @@ def _entry(ctx: RelayContext, kind: int, usage: Usage, content: str = "") -> Log
                     model_name=ctx.request.model, channel_id=ctx.channel.id if ctx.channel else 0,
                     group=ctx.caller.group, prompt_tokens=usage.prompt_tokens,
                     completion_tokens=usage.completion_tokens, use_time=ctx.elapsed_ms(),
-                    is_stream=ctx.request.stream, request_id=ctx.request_id, content=content, other=other)
+                    is_stream=ctx.request.stream, ip=ctx.client_ip, request_id=ctx.request_id, content=content,
+                    other=other)
 
 
-def record_success(state: GatewayState, ctx: RelayContext, usage: Usage | None) -> None:
-    usage = usage or Usage()
-    if ctx.settings["LOG_CONSUME_ENABLED"]:
-        state.ledger.write(_entry(ctx, CONSUME, usage))
+def consume_entry(ctx: RelayContext, usage: Usage, charge: "Charge") -> LogEntry:
+    """The consume row of a finished request, with the ratios it was priced at."""
+    entry = _entry(ctx, CONSUME, usage)
+    price = charge.price
+    if price.price is not None:
+        entry.other.update(model_price=float(price.price), group_ratio=float(charge.group_ratio))
+        entry.content = f"price ${float(price.price)} per call, group ratio {float(charge.group_ratio)}"
+    else:
+        entry.other.update(model_ratio=float(price.ratio), completion_ratio=float(price.completion_ratio),
+                           cache_ratio=float(price.cache_ratio), group_ratio=float(charge.group_ratio))
+        entry.content = (f"model ratio {float(price.ratio)}, completion ratio {float(price.completion_ratio)}, "
+                         f"group ratio {float(charge.group_ratio)}")
+    entry.other["reserved"] = charge.reserved
+    return entry
+
+
+def report_success(state: GatewayState, ctx: RelayContext, usage: Usage) -> None:
     state.emit("request", request_id=ctx.request_id, model=ctx.request.model, channel_id=ctx.channel.id,
                user=ctx.caller.user.username, prompt_tokens=usage.prompt_tokens,
                completion_tokens=usage.completion_tokens, elapsed_ms=ctx.elapsed_ms(), ok=True)

@@ -30,6 +30,13 @@ class ParsedRequest:
     stream: bool
     body: dict  # JSON body, or the multipart text fields
     files: list[Upload] = field(default_factory=list)
+    size: int = 0  # bytes of the request body, for deciding how to count its tokens
+
+    @property
+    def client_wants_usage(self) -> bool:
+        """Did the client ask for the usage chunk of a stream?"""
+        options = self.body.get("stream_options")
+        return isinstance(options, dict) and options.get("include_usage") is True
 
 
 def parse_json_body(raw: bytes, content_type: str) -> dict:

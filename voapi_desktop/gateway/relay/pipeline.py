@@ -1,9 +1,10 @@
 """The relay pipeline as named steps:
 
-    prepare (authenticate, parse, validate, check model) -> for each attempt:
-    choose channel -> send -> error? classify, maybe disable, next tier
-                           -> stream: wait for the first chunk, then forward
-                           -> plain: read, parse usage -> record -> respond
+    check route -> price + reserve quota -> for each attempt:
+        choose channel -> send -> error? classify, maybe disable, next tier
+                               -> stream: wait for the first chunk, then forward (settles at its end)
+                               -> plain: read, measure usage -> settle -> respond
+    no attempt succeeded -> refund the reservation -> the last error
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from ..state import GatewayState
 from .auth import Caller, check_model_allowed
 from .context import RelayContext
 from .failures import AttemptFailure, classify
-from .ledger import record_failure, record_success
+from .billing import Charge, answer_usage, measured_usage, price_request, reserve_quota, settle
+from .ledger import record_failure, report_success
 from .streaming import open_stream, stream_response
 from .upstream import pick_key, read_bounded, send
-from .usage import usage_from_body
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,26 @@ def choose_channel(state: GatewayState, ctx: RelayContext, attempt: int):
 
 
 async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Response:
-    """Try channels until one answers; the response, or the error of the last attempt."""
+    """Reserve, try channels until one answers, settle; or refund and raise the last error."""
     check_route(ctx)
+    charge = await price_request(ctx)
+    await reserve_quota(ctx, charge)
+    try:
+        response = await try_channels(state, ctx, charge, client_headers)
+    except BaseException:
+        settle(state, ctx, charge, None, ok=False)  # refund: nothing was delivered
+        raise
+    return response
+
+
+async def try_channels(state: GatewayState, ctx: RelayContext, charge: Charge, client_headers) -> Response:
+    """Channel after channel (next tier each time) until one answers; else the last error."""
     retries = 0 if ctx.caller.channel_pin is not None else max(ctx.settings["RETRY_TIMES"], 0)
     for attempt in range(retries + 1):
         channel = choose_channel(state, ctx, attempt)
         if channel is None:
             break
-        outcome = await attempt_once(state, ctx, channel, client_headers)
+        outcome = await attempt_once(state, ctx, charge, channel, client_headers)
         if isinstance(outcome, Response):
             return outcome
         ctx.failures.append(outcome)
@@ -74,7 +87,7 @@ async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Respo
     raise error
 
 
-async def attempt_once(state: GatewayState, ctx: RelayContext, channel, client_headers):
+async def attempt_once(state: GatewayState, ctx: RelayContext, charge: Charge, channel, client_headers):
     """One channel: a Response on success, an AttemptFailure otherwise."""
     ctx.channel = channel
     ctx.tried.append(channel.id)
@@ -100,11 +113,12 @@ async def attempt_once(state: GatewayState, ctx: RelayContext, channel, client_h
         opened = await open_stream(ctx, upstream)
         if isinstance(opened, AttemptFailure):
             return opened
-        return stream_response(state, ctx, upstream, opened)
-    return await plain_response(state, ctx, upstream)
+        return stream_response(state, ctx, charge, upstream, opened)
+    return await plain_response(state, ctx, charge, upstream)
 
 
-async def plain_response(state: GatewayState, ctx: RelayContext, upstream: aiohttp.ClientResponse):
+async def plain_response(state: GatewayState, ctx: RelayContext, charge: Charge,
+                         upstream: aiohttp.ClientResponse):
     """Read a whole non-stream answer, check it, record usage, answer the client."""
     channel = ctx.channel
     try:
@@ -117,11 +131,14 @@ async def plain_response(state: GatewayState, ctx: RelayContext, upstream: aioht
     finally:
         upstream.release()
     content_type = upstream.headers.get("Content-Type", "application/json")
-    usage = usage_from_body(body)
-    if usage is None and _expects_json(ctx) and not _is_json(body):
+    parsed = _json_or_none(body)
+    if parsed is None and _expects_json(ctx):
         return AttemptFailure(channel.id, "upstream answered 200 with a body that is not JSON", 200,
                               body, content_type)
-    record_success(state, ctx, usage)
+    reported, text = answer_usage(ctx, parsed, body)
+    usage = measured_usage(ctx, charge, reported, text)
+    settle(state, ctx, charge, usage, ok=True)
+    report_success(state, ctx, usage)
     return Response(body, status=upstream.status, content_type=content_type)
 
 
@@ -132,12 +149,11 @@ def _expects_json(ctx: RelayContext) -> bool:
     return True
 
 
-def _is_json(body: bytes) -> bool:
+def _json_or_none(body: bytes) -> object | None:
     try:
-        orjson.loads(body)
-        return True
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return False
+        return None
 
 
 async def disable_if_needed(state: GatewayState, ctx: RelayContext, channel, failure: AttemptFailure) -> None:

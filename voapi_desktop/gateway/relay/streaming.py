@@ -12,8 +12,10 @@ from quart import Response
 from ..state import GatewayState
 from .context import RelayContext
 from .failures import AttemptFailure
-from .ledger import record_success
-from .sse import DONE, SseWatcher, error_event
+from .billing import Charge, measured_usage, settle
+from .ledger import report_success
+from .sse import DONE, SseRelay, error_event, streamed_text
+from .usage import Usage, usage_chunk_bytes
 
 log = logging.getLogger(__name__)
 
@@ -42,37 +44,59 @@ async def open_stream(ctx: RelayContext, upstream: aiohttp.ClientResponse) -> by
     return first
 
 
-def stream_response(state: GatewayState, ctx: RelayContext, upstream: aiohttp.ClientResponse,
+def stream_response(state: GatewayState, ctx: RelayContext, charge: Charge, upstream: aiohttp.ClientResponse,
                     first: bytes) -> Response:
     content_type = upstream.headers.get("Content-Type", "text/event-stream")
     binary = ctx.endpoint.binary_response
     headers = {"Cache-Control": "no-cache"}
     if not binary:
         headers["X-Accel-Buffering"] = "no"
-    response = Response(_forward(state, ctx, upstream, first, binary), status=upstream.status,
+    response = Response(_forward(state, ctx, charge, upstream, first, binary), status=upstream.status,
                         content_type=content_type, headers=headers)
     response.timeout = None  # Quart's 60 s response timeout would cut long streams; ours apply instead
     return response
 
 
-async def _forward(state: GatewayState, ctx: RelayContext, upstream: aiohttp.ClientResponse, first: bytes,
-                   binary: bool):
-    watcher = SseWatcher()
+def make_relay(ctx: RelayContext, charge: Charge) -> SseRelay:
+    """Withhold the usage chunk we asked for, or add one the client asked for and did not get."""
+    if ctx.endpoint.name not in ("chat", "completions"):
+        return SseRelay()
+    wants = ctx.request.client_wants_usage
+    forced = ctx.request.stream and ctx.settings["FORCE_STREAM_OPTION"]
+
+    def usage_chunk(relay: SseRelay) -> bytes:
+        usage = measure(ctx, charge, relay)
+        return usage_chunk_bytes(relay.first_payload, usage, ctx.request.model)
+    return SseRelay(withhold_usage_chunk=forced and not wants, usage_chunk=usage_chunk if wants else None)
+
+
+def measure(ctx: RelayContext, charge: Charge, relay: SseRelay) -> Usage:
+    """The stream's usage: reported by the upstream, or counted from the text it sent."""
+    return measured_usage(ctx, charge, relay.usage, "" if relay.usage else streamed_text(relay.payloads))
+
+
+async def _forward(state: GatewayState, ctx: RelayContext, charge: Charge, upstream: aiohttp.ClientResponse,
+                   first: bytes, binary: bool):
+    relay = make_relay(ctx, charge)
     idle = ctx.settings["STREAMING_TIMEOUT"] or None
     total = ctx.settings["RELAY_TIMEOUT"]
     deadline = time.monotonic() + total if total else None
     try:
         chunk = first
         while chunk:
-            if not binary:
-                watcher.feed(chunk)
-            yield chunk
+            out = chunk if binary else relay.feed(chunk)
+            if out:
+                yield out
             if deadline and time.monotonic() > deadline:
                 raise TimeoutError
             async with asyncio.timeout(idle):
                 chunk = await upstream.content.readany()
-        if not binary and not watcher.done:
-            yield _ending(ctx, watcher, "the upstream closed the stream before it finished")
+        if not binary:
+            rest = relay.finish()
+            if rest:
+                yield rest
+            if not relay.done:
+                yield _ending(ctx, relay, "the upstream closed the stream before it finished")
     except TimeoutError:
         if binary:
             raise  # audio has no error event: abort, so the client sees an incomplete body, not a short file
@@ -84,11 +108,13 @@ async def _forward(state: GatewayState, ctx: RelayContext, upstream: aiohttp.Cli
         yield error_event(ctx.endpoint.name, "the upstream stream broke off")
     finally:
         upstream.close()  # also what cancels the upstream when the client went away
-        record_success(state, ctx, watcher.usage)
+        usage = Usage() if binary else measure(ctx, charge, relay)
+        settle(state, ctx, charge, usage, ok=True)  # what was produced is billed, also after a disconnect
+        report_success(state, ctx, usage)
 
 
-def _ending(ctx: RelayContext, watcher: SseWatcher, message: str) -> bytes:
+def _ending(ctx: RelayContext, relay: SseRelay, message: str) -> bytes:
     """The upstream ended without a terminator: keep its own error if it sent one."""
-    if watcher.error is not None:
+    if relay.error is not None:
         return DONE if ctx.endpoint.name != "responses" else b""
     return error_event(ctx.endpoint.name, message)

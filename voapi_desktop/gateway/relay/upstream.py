@@ -33,6 +33,9 @@ def build_body(ctx: RelayContext, channel: ChannelInfo, upstream_model: str):
     """The upstream body: the client's, with the mapped model and the channel's overrides."""
     body = dict(ctx.request.body)
     body["model"] = upstream_model
+    if ctx.request.stream and ctx.endpoint.name in ("chat", "completions") and ctx.settings["FORCE_STREAM_OPTION"]:
+        options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
+        body["stream_options"] = {**options, "include_usage": True}  # so streams are billed from real usage
     body.update(channel.param_override)
     if ctx.endpoint.body == "json":
         return orjson.dumps(body), "application/json"

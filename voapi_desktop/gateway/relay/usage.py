@@ -45,3 +45,18 @@ def usage_from_body(body: bytes) -> Usage | None:
         return usage_from(orjson.loads(body))
     except orjson.JSONDecodeError:
         return None
+
+
+def usage_chunk_bytes(first_payload: bytes, usage: Usage, model: str) -> bytes:
+    """A usage-only chat chunk (choices: []) shaped like the stream's own chunks."""
+    try:
+        template = orjson.loads(first_payload) if first_payload else {}
+    except orjson.JSONDecodeError:
+        template = {}
+    if not isinstance(template, dict):
+        template = {}
+    chunk = {"id": template.get("id", ""), "object": template.get("object", "chat.completion.chunk"),
+             "created": template.get("created", 0), "model": template.get("model", model), "choices": [],
+             "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                       "total_tokens": usage.total_tokens}}
+    return b"data: " + orjson.dumps(chunk) + b"\n\n"

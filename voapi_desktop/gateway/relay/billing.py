@@ -1,0 +1,208 @@
+"""Price a relay request, reserve its estimate, and settle what it really cost.
+
+    price_request -> reserve (atomic, off the loop) -> ... upstream ... -> settle (once, via the ledger)
+
+Token-metered endpoints are charged from the upstream's usage; when the
+upstream reports none, from a local count (marked in the log). Per-call
+(images), per-character (speech) and per-minute (transcription) endpoints are
+charged by their own measure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from dataclasses import dataclass
+from fractions import Fraction
+from io import BytesIO
+
+from ...core import pricing
+from ...core.pricing import ModelPrice
+from ...core.tokenize import count_completion, count_request_input
+from ...store.billing import QuotaShort, Settlement, reserve
+from ..errors import BadRequest, QuotaExhausted
+from ..state import GatewayState
+from .context import RelayContext
+from .ledger import consume_entry
+from .usage import Usage, usage_from
+
+INLINE_COUNT_LIMIT = 16 * 1024  # bytes of body counted on the loop; bigger bodies are counted in a thread
+PER_CALL = ("images", "image_edits")
+AUDIO_IN = ("transcriptions", "translations")
+
+
+@dataclass
+class Charge:
+    """How this request is priced, and what was reserved for it."""
+    price: ModelPrice
+    group_ratio: Fraction
+    quota_per_unit: int
+    prompt_estimate: int = 0
+    fixed_cost: Fraction | None = None  # known before the call (per call, per character)
+    reserved: int = 0
+    settled: bool = False
+
+    def cost_of(self, usage: Usage) -> Fraction:
+        if self.fixed_cost is not None:
+            return self.fixed_cost
+        return pricing.token_cost(self.price, self.group_ratio, usage.prompt_tokens, usage.completion_tokens,
+                                  usage.cached_tokens, self.quota_per_unit)
+
+
+def find_price(ctx: RelayContext) -> ModelPrice:
+    """The model's price, the self-use fallback, or a refusal naming the model."""
+    price = ctx.snapshot.prices.find(ctx.request.model)
+    if price is not None:
+        return price
+    if ctx.settings["SELF_USE_MODE_ENABLED"]:
+        return ModelPrice(ratio=pricing.exact(ctx.settings["SELF_USE_FALLBACK_RATIO"]))
+    raise BadRequest(f"the model '{ctx.request.model}' has no price on this gateway; ask its operator to set "
+                     f"one (voapi-desktop price set {ctx.request.model} ...)", param="model",
+                     code="model_price_not_configured")
+
+
+def _max_output(body: dict, fallback: int) -> int:
+    for name in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
+        if isinstance(body.get(name), int):
+            return body[name]
+    return fallback
+
+
+async def price_request(ctx: RelayContext) -> Charge:
+    """Price the request and estimate what to reserve."""
+    settings, body, endpoint = ctx.settings, ctx.request.body, ctx.endpoint.name
+    charge = Charge(find_price(ctx), ctx.snapshot.prices.group_ratio(ctx.caller.group), settings["QUOTA_PER_UNIT"])
+    if endpoint in PER_CALL:
+        multiplier = ctx.snapshot.prices.image_ratio(ctx.request.model, str(body.get("size", "1024x1024")),
+                                                    str(body.get("quality", "standard")))
+        charge.fixed_cost = pricing.per_call_cost(charge.price, charge.group_ratio, charge.quota_per_unit,
+                                                  multiplier, _image_count(body))
+    elif endpoint == "speech":
+        characters = len(body.get("input", "")) if isinstance(body.get("input"), str) else 0
+        charge.fixed_cost = pricing.token_cost(charge.price, charge.group_ratio, characters, 0, 0,
+                                               charge.quota_per_unit)
+    elif endpoint in AUDIO_IN:
+        charge.prompt_estimate = pricing.audio_minutes_tokens(_upload_seconds(ctx))
+    else:
+        charge.prompt_estimate = await _count_input(ctx)
+    charge.reserved = _reservation(charge, ctx)
+    return charge
+
+
+def _image_count(body: dict) -> int:
+    """`n` of an image request (validated for JSON bodies; a form field is text)."""
+    n = body.get("n", 1)
+    if isinstance(n, str):
+        return int(n) if n.isdigit() and int(n) > 0 else 1
+    return n if isinstance(n, int) and n > 0 else 1
+
+
+def _reservation(charge: Charge, ctx: RelayContext) -> int:
+    if charge.fixed_cost is not None:
+        return pricing.estimate(charge.fixed_cost)
+    output = 0 if ctx.endpoint.name in ("embeddings", "moderations", "rerank") + AUDIO_IN else \
+        _max_output(ctx.request.body, ctx.settings["PRE_CONSUMED_QUOTA"])
+    usage = Usage(charge.prompt_estimate, output)
+    return pricing.estimate(charge.cost_of(usage))
+
+
+async def _count_input(ctx: RelayContext) -> int:
+    body, model, endpoint = ctx.request.body, ctx.request.model, ctx.endpoint.name
+    if ctx.request.size <= INLINE_COUNT_LIMIT:
+        return count_request_input(endpoint, body, model)
+    return await asyncio.to_thread(count_request_input, endpoint, body, model)
+
+
+def _upload_seconds(ctx: RelayContext) -> float:
+    """Duration of an uploaded WAV; otherwise an estimate from the size (16 kB per second, documented)."""
+    for upload in ctx.request.files:
+        if upload.name != "file":
+            continue
+        try:
+            with wave.open(BytesIO(upload.data)) as audio:
+                return audio.getnframes() / float(audio.getframerate() or 1)
+        except (wave.Error, EOFError, ValueError):
+            return len(upload.data) / 16_000
+    return 0.0
+
+
+async def reserve_quota(ctx: RelayContext, charge: Charge) -> None:
+    """Hold the estimate on the token and the user, or refuse the request before any upstream call."""
+    token = ctx.caller.token
+    try:
+        await asyncio.to_thread(reserve, ctx.request_id, ctx.caller.user.id, token.id,
+                                not token.unlimited_quota, charge.reserved)
+    except QuotaShort as short:
+        whose = "this API key" if short.who == "token" else "your account"
+        raise QuotaExhausted(f"{whose} has {short.available} quota left but this request may cost up to "
+                             f"{short.needed}; top up or lower max_tokens") from None
+    if not token.unlimited_quota:
+        token.remain_quota -= charge.reserved
+
+
+def measured_usage(ctx: RelayContext, charge: Charge, usage: Usage | None, output_text: str) -> Usage:
+    """The upstream's usage, or a local count when it sent none."""
+    if usage is not None and usage.reported:
+        return usage
+    if ctx.endpoint.name in AUDIO_IN:
+        return Usage(charge.prompt_estimate, 0, 0, False)
+    completion = count_completion(output_text, ctx.request.model) if output_text else 0
+    return Usage(charge.prompt_estimate, completion, 0, False)
+
+
+def settle(state: GatewayState, ctx: RelayContext, charge: Charge, usage: Usage | None, ok: bool) -> None:
+    """Charge what the request cost (`usage` as measured), or refund all of it when not ok.
+
+    Runs at most once per request and never blocks: the ledger writer applies it.
+    """
+    if charge.settled:
+        return
+    charge.settled = True
+    token = ctx.caller.token
+    cost, entry = 0, None
+    if ok and usage is not None:
+        if usage.total_tokens or charge.fixed_cost is not None:
+            cost = pricing.charge(charge.cost_of(usage))
+        if ctx.settings["LOG_CONSUME_ENABLED"]:
+            entry = consume_entry(ctx, usage, charge)
+    state.ledger.write(Settlement(ctx.request_id, ctx.caller.user.id, token.id, not token.unlimited_quota,
+                                  ctx.channel.id if ctx.channel else 0, charge.reserved, cost, entry,
+                                  counts_as_request=ok))
+    if not token.unlimited_quota:
+        token.remain_quota += charge.reserved - cost
+    token.used_quota += cost
+
+
+def answer_usage(ctx: RelayContext, parsed: object, raw: bytes) -> tuple[Usage | None, str]:
+    """Usage of a plain answer, and (only when it has none) the text to count locally."""
+    if not isinstance(parsed, dict):
+        return None, raw.decode("utf-8", "replace") if ctx.endpoint.name in AUDIO_IN else ""
+    if ctx.endpoint.name in AUDIO_IN:
+        return _audio_usage(parsed), ""
+    usage = usage_from(parsed)
+    if usage is not None:
+        return usage, ""
+    return None, _answer_text(parsed)
+
+
+def _audio_usage(parsed: dict) -> Usage | None:
+    """Transcription usage is audio time: `usage.seconds` (whisper) or `duration` (verbose_json)."""
+    usage = parsed.get("usage")
+    seconds = usage.get("seconds") if isinstance(usage, dict) and usage.get("type") == "duration" else \
+        parsed.get("duration")
+    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+        return Usage(pricing.audio_minutes_tokens(seconds), 0, 0, True)
+    return None
+
+
+def _answer_text(parsed: dict) -> str:
+    parts = []
+    for choice in parsed.get("choices") or ():
+        if isinstance(choice, dict):
+            message = choice.get("message") if isinstance(choice.get("message"), dict) else choice
+            parts += [message[k] for k in ("content", "text") if isinstance(message.get(k), str)]
+    for item in parsed.get("output") or ():
+        for content in (item.get("content") or ()) if isinstance(item, dict) else ():
+            if isinstance(content, dict) and isinstance(content.get("text"), str):
+                parts.append(content["text"])
+    return "".join(parts)
