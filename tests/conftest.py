@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -44,8 +45,12 @@ class Gateway:
     def url(self) -> str:
         return self.server.base_url
 
-    def flush(self) -> None:
-        """Wait until every ledger row so far is committed."""
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every request in flight has settled and its ledger rows are committed."""
+        deadline = time.monotonic() + timeout
+        while self.state.inflight and time.monotonic() < deadline:
+            time.sleep(0.01)  # a stream settles just after its last chunk reached the client
+        assert self.state.inflight == 0, "a request never settled"
         assert self.state.ledger.flush()
 
 

@@ -31,6 +31,7 @@ class GatewayState:
     round_robin: dict[int, int] = field(default_factory=dict)
     listeners: list[Callable[[GatewayEvent], None]] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)
+    inflight: int = 0  # requests holding a reservation that is not settled yet
 
     def emit(self, kind: str, **data) -> None:
         """Report an event to listeners (the GUI bridge); they must not block."""

@@ -11,7 +11,8 @@ from ..core.channel_types import BY_ID, find_type
 from ..core.routing import check_model_mapping
 from .changes import publish
 from .errors import InvalidInput, NotFound
-from .tables import Ability, Channel, database
+from .tables import Ability, Channel
+from .transactions import write_transaction
 
 ENABLED, MANUALLY_DISABLED, AUTO_DISABLED = 1, 2, 3
 STATUS_NAMES = {ENABLED: "enabled", MANUALLY_DISABLED: "disabled", AUTO_DISABLED: "auto-disabled"}
@@ -191,7 +192,7 @@ def create_channel(**fields) -> ChannelInfo:
     if kind.needs_base_url and not values.get("base_url"):
         raise InvalidInput(f"a {kind.name} channel needs a base URL")
     values["channel_info"] = json.dumps({"multi_key_mode": fields.get("key_mode", "random")})
-    with database.atomic():
+    with write_transaction():
         row = Channel.create(created_time=clock.now(), **values)
         _rebuild_abilities(row)
     publish("channel")
@@ -201,7 +202,7 @@ def create_channel(**fields) -> ChannelInfo:
 def update_channel(channel_id: int, **fields) -> ChannelInfo:
     """Change some fields of a channel; abilities follow."""
     values = _validated(fields)
-    with database.atomic():
+    with write_transaction():
         row = _row(channel_id)
         for name, value in values.items():
             setattr(row, name, value)
@@ -234,7 +235,7 @@ def set_channel_status(channel_id: int, status: int, reason: str = "") -> Channe
     """Enable or disable a channel, keeping why and when for disabled ones."""
     if status not in STATUS_NAMES:
         raise InvalidInput("unknown channel status")
-    with database.atomic():
+    with write_transaction():
         row = _row(channel_id)
         row.status = status
         other_info = _json_object(row.other_info, "other_info")
@@ -252,7 +253,7 @@ def set_channel_status(channel_id: int, status: int, reason: str = "") -> Channe
 
 def disable_key(channel_id: int, key_index: int, reason: str) -> ChannelInfo:
     """Auto-disable one key of a multi-key channel; the channel goes when no key is left."""
-    with database.atomic():
+    with write_transaction():
         row = _row(channel_id)
         info = _json_object(row.channel_info, "channel_info")
         disabled = info.setdefault("disabled_keys", {})
@@ -272,7 +273,7 @@ def record_test(channel_id: int, response_time_ms: int) -> None:
 
 
 def delete_channel(channel_id: int) -> None:
-    with database.atomic():
+    with write_transaction():
         _row(channel_id).delete_instance()
         Ability.delete().where(Ability.channel_id == channel_id).execute()
     publish("channel")

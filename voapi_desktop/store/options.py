@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..core.settings import InvalidSetting, find_setting, format_value, parse_value
 from .changes import publish
 from .errors import InvalidInput
-from .tables import Option, database
+from .tables import Option
+from .transactions import write_transaction
 
 
 def load_options() -> dict[str, str]:
@@ -23,7 +24,7 @@ def set_option(key: str, raw_value: str) -> tuple[str, object]:
     except (InvalidSetting, KeyError) as exc:
         raise InvalidInput(exc.args[0] if exc.args else str(exc)) from exc
     stored = format_value(setting, value)
-    with database.atomic():  # update-or-insert that every backend understands
+    with write_transaction():  # update-or-insert that every backend understands
         if not Option.update(value=stored).where(Option.key == setting.name).execute():
             Option.create(key=setting.name, value=stored)
     publish("option")

@@ -14,7 +14,8 @@ from ..core.settings import Settings
 from .changes import publish
 from .errors import InvalidInput, NotFound
 from .options import set_option
-from .tables import ModelPriceRow, database
+from .tables import ModelPriceRow
+from .transactions import write_transaction
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +51,7 @@ def set_price(model: str, *, ratio: str | None = None, completion_ratio: str | N
         parsed = ModelPrice.from_dict(values)
     except ValueError as exc:
         raise InvalidInput(f"price of {model}: {exc}") from None
-    with database.atomic():
+    with write_transaction():
         ModelPriceRow.delete().where(ModelPriceRow.model == model).execute()
         ModelPriceRow.create(model=model, updated_at=clock.now(), **values)
     publish("price")

@@ -79,6 +79,7 @@ async def price_request(ctx: RelayContext) -> Charge:
                                                   multiplier, _image_count(body))
     elif endpoint == "speech":
         characters = len(body.get("input", "")) if isinstance(body.get("input"), str) else 0
+        charge.prompt_estimate = characters  # the prompt tokens of its log row
         charge.fixed_cost = pricing.token_cost(charge.price, charge.group_ratio, characters, 0, 0,
                                                charge.quota_per_unit)
     elif endpoint in AUDIO_IN:
@@ -126,7 +127,7 @@ def _upload_seconds(ctx: RelayContext) -> float:
     return 0.0
 
 
-async def reserve_quota(ctx: RelayContext, charge: Charge) -> None:
+async def reserve_quota(state: GatewayState, ctx: RelayContext, charge: Charge) -> None:
     """Hold the estimate on the token and the user, or refuse the request before any upstream call."""
     token = ctx.caller.token
     try:
@@ -138,6 +139,7 @@ async def reserve_quota(ctx: RelayContext, charge: Charge) -> None:
                              f"{short.needed}; top up or lower max_tokens") from None
     if not token.unlimited_quota:
         token.remain_quota -= charge.reserved
+    state.inflight += 1
 
 
 def measured_usage(ctx: RelayContext, charge: Charge, usage: Usage | None, output_text: str) -> Usage:
@@ -158,6 +160,7 @@ def settle(state: GatewayState, ctx: RelayContext, charge: Charge, usage: Usage 
     if charge.settled:
         return
     charge.settled = True
+    state.inflight -= 1
     token = ctx.caller.token
     cost, entry = 0, None
     if ok and usage is not None:

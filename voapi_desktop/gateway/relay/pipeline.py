@@ -58,7 +58,7 @@ async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Respo
     """Reserve, try channels until one answers, settle; or refund and raise the last error."""
     check_route(ctx)
     charge = await price_request(ctx)
-    await reserve_quota(ctx, charge)
+    await reserve_quota(state, ctx, charge)
     try:
         response = await try_channels(state, ctx, charge, client_headers)
     except BaseException:
