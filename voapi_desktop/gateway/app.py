@@ -26,10 +26,14 @@ def new_request_id() -> str:
 
 
 def render_error(error: RelayError) -> Response:
+    """The error in the dialect of the route that failed (g.dialect), with the request id."""
     request_id = getattr(g, "request_id", "") or new_request_id()
-    response = Response(orjson.dumps(error.openai_body(request_id)), status=error.status,
+    dialect = getattr(g, "dialect", "openai")
+    response = Response(orjson.dumps(error.body_for(dialect, request_id)), status=error.status,
                         content_type="application/json")
     response.headers.update(error.response_headers())
+    if dialect == "anthropic":
+        response.headers["request-id"] = request_id
     return response
 
 

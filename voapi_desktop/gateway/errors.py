@@ -21,6 +21,12 @@ from __future__ import annotations
 import orjson
 
 
+GEMINI_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                 405: "INVALID_ARGUMENT", 413: "INVALID_ARGUMENT", 415: "INVALID_ARGUMENT",
+                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE",
+                 504: "DEADLINE_EXCEEDED"}
+
+
 class RelayError(Exception):
     status = 500
     type = "server_error"
@@ -42,6 +48,22 @@ class RelayError(Exception):
     def openai_body(self, request_id: str) -> dict:
         return {"error": {"message": f"{self.message} (request id: {request_id})", "type": self.type,
                           "param": self.param, "code": self.code}}
+
+    def anthropic_body(self, request_id: str) -> dict:
+        return {"type": "error", "error": {"type": self.anthropic_type, "message": self.message},
+                "request_id": request_id}
+
+    def gemini_body(self, request_id: str) -> dict:
+        return {"error": {"code": self.status, "message": f"{self.message} (request id: {request_id})",
+                          "status": GEMINI_STATUS.get(self.status, "UNKNOWN")}}
+
+    def body_for(self, dialect: str, request_id: str) -> dict:
+        """The error body in the caller's dialect: openai, anthropic or gemini."""
+        if dialect == "anthropic":
+            return self.anthropic_body(request_id)
+        if dialect == "gemini":
+            return self.gemini_body(request_id)
+        return self.openai_body(request_id)
 
     def response_headers(self) -> dict[str, str]:
         headers = dict(self.headers)
@@ -111,25 +133,38 @@ class UpstreamFailed(RelayError):
     code = "bad_upstream_response"
 
 
+ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                   404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
+                   529: "overloaded_error"}
+
+
 class UpstreamResponse(RelayError):
-    """An upstream error answer relayed to the client as it came (status possibly remapped)."""
+    """An upstream error answer relayed to the client (status possibly remapped).
+
+    In the upstream's own dialect the body goes through as it came; in another
+    dialect the client gets its own envelope around the upstream's message.
+    """
     type = "upstream_error"
 
-    def __init__(self, status: int, body: bytes, content_type: str, message: str):
+    def __init__(self, status: int, body: bytes, content_type: str, message: str, wire: str = "openai"):
         super().__init__(message, status=status)
         self.body = body
         self.content_type = content_type
+        self.wire = wire
+        self.anthropic_type = ANTHROPIC_TYPES.get(status, "api_error")
 
-    def openai_body(self, request_id: str) -> dict:
+    def body_for(self, dialect: str, request_id: str) -> dict:
         try:
             parsed = orjson.loads(self.body)
         except orjson.JSONDecodeError:
             parsed = None
-        if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
-            error = dict(parsed["error"])
-            error["message"] = f"{error.get('message', '')} (request id: {request_id})"
-            return {"error": error}
-        return super().openai_body(request_id)
+        if dialect != self.wire or not isinstance(parsed, dict) or not isinstance(parsed.get("error"), dict):
+            return super().body_for(dialect, request_id)
+        if dialect == "anthropic":
+            return {**parsed, "request_id": request_id}
+        error = dict(parsed["error"])
+        error["message"] = f"{error.get('message', '')} (request id: {request_id})"
+        return {**parsed, "error": error}
 
 
 def upstream_message(body: bytes, limit: int = 300) -> str:
