@@ -1,0 +1,1 @@
+"""Pure translations between API dialects (OpenAI, Anthropic, Gemini): no I/O."""
