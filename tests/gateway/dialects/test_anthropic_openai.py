@@ -151,7 +151,8 @@ def test_anthropic_thinking_stream():
     got = assemble_openai(chunks)
     assert got["reasoning"].startswith("The user wants two names for a pet pelican")
     assert got["reasoning"].endswith("Let me give two brief, catchy names:")
-    assert got["content"] == '1. **Pouch** - references their iconic bill pouch\n2. **Pelé** - playful take on "pelican"'
+    assert got["content"] == ('1. **Pouch** - references their iconic bill pouch\n'
+                              '2. **Pelé** - playful take on "pelican"')
     assert "signature" not in orjson.dumps(chunks).decode()
     assert not any(c["choices"] and c["choices"][0]["delta"] in ({"content": ""}, {"reasoning_content": ""})
                    for c in chunks[1:])  # empty thinking deltas are not forwarded
@@ -397,3 +398,189 @@ def test_openai_completion_edge_cases():
                               {"type": "tool_use", "id": "c", "name": "f", "input": {}}]
     assert out["stop_reason"] == "refusal"
     assert out["usage"]["input_tokens"] == 0
+
+
+# ---------------------------------------------------------------- requests: Anthropic -> OpenAI
+
+PNG = "iVBORw0KGgo="
+WEATHER_SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+def test_anthropic_request_to_openai_full():
+    body = {
+        "model": "claude-sonnet-4", "max_tokens": 512, "stop_sequences": ["END"], "temperature": 0.3,
+        "top_p": 0.9, "top_k": 5, "stream": True, "metadata": {"user_id": "u-42"},
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "system": [{"type": "text", "text": "Be terse.", "cache_control": {"type": "ephemeral"}},
+                   {"type": "text", "text": "Use metric units."}],
+        "tools": [{"name": "get_weather", "description": "Weather now", "input_schema": WEATHER_SCHEMA,
+                   "cache_control": {"type": "ephemeral"}},
+                  {"type": "web_search_20250305", "name": "web_search", "max_uses": 2}],
+        "tool_choice": {"type": "any", "disable_parallel_tool_use": True},
+        "messages": [
+            {"role": "user", "content": "Hi"},
+            {"role": "user", "content": [
+                {"type": "text", "text": "What is this?", "cache_control": {"type": "ephemeral"}},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}},
+                {"type": "image", "source": {"type": "url", "url": "https://example.com/a.jpg"}}]},
+            {"role": "assistant", "content": [
+                {"type": "thinking", "thinking": "hmm", "signature": "sig"},
+                {"type": "text", "text": "Checking."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}},
+                {"type": "tool_use", "id": "toolu_2", "name": "get_weather", "input": {"city": "Rome"}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": "4 C"},
+                {"type": "tool_result", "tool_use_id": "toolu_2", "is_error": True,
+                 "content": [{"type": "text", "text": "timeout"}]},
+                {"type": "text", "text": "Compare them."}]},
+        ]}
+    assert anthropic_request_to_openai(body) == {
+        "model": "claude-sonnet-4", "max_tokens": 512, "stop": ["END"], "temperature": 0.3, "top_p": 0.9,
+        "stream": True, "stream_options": {"include_usage": True}, "user": "u-42",
+        "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather now",
+                                                    "parameters": WEATHER_SCHEMA}}],
+        "tool_choice": "required", "parallel_tool_calls": False,
+        "messages": [
+            {"role": "system", "content": "Be terse.\n\nUse metric units."},
+            {"role": "user", "content": "Hi"},
+            {"role": "user", "content": [
+                {"type": "text", "text": "What is this?"},
+                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG}"}},
+                {"type": "image_url", "image_url": {"url": "https://example.com/a.jpg"}}]},
+            {"role": "assistant", "content": "Checking.", "tool_calls": [
+                {"id": "toolu_1", "type": "function",
+                 "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'}},
+                {"id": "toolu_2", "type": "function",
+                 "function": {"name": "get_weather", "arguments": '{"city":"Rome"}'}}]},
+            {"role": "tool", "tool_call_id": "toolu_1", "content": "4 C"},
+            {"role": "tool", "tool_call_id": "toolu_2", "content": "Error: timeout"},
+            {"role": "user", "content": "Compare them."}]}
+
+
+@pytest.mark.parametrize("choice, expected", [
+    ({"type": "auto"}, "auto"), ({"type": "any"}, "required"), ({"type": "none"}, "none"),
+    ({"type": "tool", "name": "get_weather"}, {"type": "function", "function": {"name": "get_weather"}})])
+def test_anthropic_tool_choice_to_openai(choice, expected):
+    body = {"messages": [{"role": "user", "content": "x"}], "max_tokens": 5, "tool_choice": choice,
+            "tools": [{"name": "get_weather", "input_schema": WEATHER_SCHEMA}]}
+    out = anthropic_request_to_openai(body)
+    assert out["tool_choice"] == expected and "parallel_tool_calls" not in out
+    assert out["tools"] == [{"type": "function", "function": {"name": "get_weather", "parameters": WEATHER_SCHEMA}}]
+
+
+def test_anthropic_request_minimal_and_tool_only_assistant():
+    out = anthropic_request_to_openai({"model": "m", "max_tokens": 5, "system": "sys", "messages": [
+        {"role": "user", "content": "x"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "now", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t"}]}]})
+    assert out == {"model": "m", "max_tokens": 5, "messages": [
+        {"role": "system", "content": "sys"}, {"role": "user", "content": "x"},
+        {"role": "assistant", "content": None,
+         "tool_calls": [{"id": "t", "type": "function", "function": {"name": "now", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "t", "content": ""}]}
+
+
+# ---------------------------------------------------------------- requests: OpenAI -> Anthropic
+
+
+def test_openai_request_to_anthropic_full():
+    body = {
+        "model": "gpt-alias", "max_tokens": 100, "max_completion_tokens": 300, "stop": ["END", "  ", ""],
+        "temperature": 1.7, "top_p": 0.5, "stream": True, "stream_options": {"include_usage": True},
+        "user": "u-1", "n": 1, "presence_penalty": 0.1, "frequency_penalty": 0.2, "logit_bias": {"1": 2},
+        "seed": 7, "response_format": {"type": "json_object"},
+        "tools": [{"type": "function", "function": {"name": "get_weather", "description": "Weather now",
+                                                    "parameters": WEATHER_SCHEMA, "strict": True}},
+                  {"type": "function", "function": {"name": "now"}}],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}}, "parallel_tool_calls": False,
+        "messages": [
+            {"role": "system", "content": "Be terse."},
+            {"role": "developer", "content": [{"type": "text", "text": "Use metric units."}]},
+            {"role": "user", "content": "Hi"},
+            {"role": "user", "content": [
+                {"type": "text", "text": "What is this?"},
+                {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{PNG}"}},
+                {"type": "image_url", "image_url": {"url": "https://example.com/a.jpg", "detail": "low"}}]},
+            {"role": "assistant", "content": "Checking.", "tool_calls": [
+                {"id": "call_1", "type": "function",
+                 "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'}},
+                {"id": "call_2", "type": "function", "function": {"name": "now", "arguments": "{broken"}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "4 C"},
+            {"role": "tool", "tool_call_id": "call_2", "content": [{"type": "text", "text": "12:00"}]},
+            {"role": "user", "content": "Compare them."},
+        ]}
+    assert openai_request_to_anthropic(body) == {
+        "model": "gpt-alias", "max_tokens": 300, "stop_sequences": ["END"], "temperature": 1.0, "top_p": 0.5,
+        "stream": True, "metadata": {"user_id": "u-1"}, "system": "Be terse.\n\nUse metric units.",
+        "tools": [{"name": "get_weather", "description": "Weather now", "input_schema": WEATHER_SCHEMA},
+                  {"name": "now", "input_schema": {"type": "object", "properties": {}}}],
+        "tool_choice": {"type": "tool", "name": "get_weather", "disable_parallel_tool_use": True},
+        "messages": [
+            {"role": "user", "content": [
+                {"type": "text", "text": "Hi"}, {"type": "text", "text": "What is this?"},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": PNG}},
+                {"type": "image", "source": {"type": "url", "url": "https://example.com/a.jpg"}}]},
+            {"role": "assistant", "content": [
+                {"type": "text", "text": "Checking."},
+                {"type": "tool_use", "id": "call_1", "name": "get_weather", "input": {"city": "Oslo"}},
+                {"type": "tool_use", "id": "call_2", "name": "now", "input": {}}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "call_1", "content": "4 C"},
+                {"type": "tool_result", "tool_use_id": "call_2", "content": [{"type": "text", "text": "12:00"}]},
+                {"type": "text", "text": "Compare them."}]}]}
+
+
+@pytest.mark.parametrize("choice, parallel, expected", [
+    ("auto", None, {"type": "auto"}), ("required", None, {"type": "any"}), ("none", None, {"type": "none"}),
+    (None, None, None), (None, False, {"type": "auto", "disable_parallel_tool_use": True}),
+    ("required", False, {"type": "any", "disable_parallel_tool_use": True})])
+def test_openai_tool_choice_to_anthropic(choice, parallel, expected):
+    body = {"messages": [{"role": "user", "content": "x"}],
+            "tools": [{"type": "function", "function": {"name": "f", "parameters": WEATHER_SCHEMA}}]}
+    if choice is not None:
+        body["tool_choice"] = choice
+    if parallel is not None:
+        body["parallel_tool_calls"] = parallel
+    assert openai_request_to_anthropic(body).get("tool_choice") == expected
+
+
+def test_openai_request_role_hygiene():
+    out = openai_request_to_anthropic({"messages": [
+        {"role": "system", "content": "s"},
+        {"role": "assistant", "content": "I start."},
+        {"role": "user", "content": ""},
+        {"role": "assistant", "content": "Go on."},
+        {"role": "user", "content": "ok"},
+        {"role": "assistant", "content": ""},
+    ]}, default_max_tokens=1024)
+    assert out == {"max_tokens": 1024, "system": "s", "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "..."}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "I start."}]},
+        {"role": "user", "content": [{"type": "text", "text": "..."}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Go on."}]},
+        {"role": "user", "content": [{"type": "text", "text": "ok"}]}]}
+
+
+def test_openai_request_stop_string_and_no_tools_means_no_tool_choice():
+    out = openai_request_to_anthropic({"model": "m", "stop": "###", "tool_choice": "auto", "temperature": 0.2,
+                                       "messages": [{"role": "user", "content": "x"}]})
+    assert out == {"model": "m", "max_tokens": 8192, "stop_sequences": ["###"], "temperature": 0.2,
+                   "messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}]}
+
+
+def test_tool_round_trip_anthropic_openai_anthropic():
+    """An Anthropic conversation with a tool round trip survives the trip through the OpenAI dialect."""
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": "Weather in Oslo?"}]},
+        {"role": "assistant", "content": [
+            {"type": "text", "text": "Checking."},
+            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_1", "content": "4 C"},
+            {"type": "text", "text": "Thanks."},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}]},
+    ]
+    body = {"model": "m", "max_tokens": 64, "system": "Be terse.", "stop_sequences": ["END"],
+            "tools": [{"name": "get_weather", "description": "d", "input_schema": WEATHER_SCHEMA}],
+            "tool_choice": {"type": "tool", "name": "get_weather"}, "messages": messages}
+    assert openai_request_to_anthropic(anthropic_request_to_openai(body)) == body
