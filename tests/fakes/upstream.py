@@ -14,6 +14,18 @@ Every request is recorded (``.requests``).  What the fake answers is chosen
 per API key (``Authorization: Bearer <key>`` or Azure ``api-key: <key>``) with
 ``.behave(key, Behaviour(...))``; keys without a behaviour get a normal answer.
 
+The same server also speaks two more dialects, with the same ``Behaviour``
+mechanism and the same ``.requests`` recording:
+
+* Anthropic Messages (``POST /v1/messages``, ``/v1/messages/count_tokens``;
+  key from ``x-api-key``) – see ``tests/fakes/anthropic_routes.py``;
+* Gemini (``POST /v1beta/models/{model}:generateContent``,
+  ``:streamGenerateContent``, ``:embedContent``, ``:batchEmbedContents``,
+  ``:countTokens``; key from ``x-goog-api-key`` or ``?key=``) – see
+  ``tests/fakes/gemini_routes.py``.
+
+Shared helpers live in ``tests/fakes/_common.py`` (re-exported here).
+
 Response shapes follow the real recordings in
 ``tests/fixtures/upstream/openai/`` (copied from the shared fixture set).
 
@@ -45,39 +57,44 @@ import base64
 import copy
 import email.parser
 import email.policy
-import hashlib
 import json
 import re
 import socket
 import struct
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from aiohttp import web
 
-__all__ = ["Behaviour", "FakeUpstream", "Recorded", "FIXTURES_DIR", "load_fixture"]
+from ._common import (  # re-exported: other tests import some of these from here
+    DEFAULT_REPLY,
+    FIXTURES_DIR,
+    FIXTURES_ROOT,
+    _as_list,
+    _compact,
+    _content_words,
+    _limit,
+    _merge_usage,
+    _new_id,
+    _sse,
+    _truncate,
+    _vector,
+    _word_pieces,
+    _words,
+    load_fixture,
+)
+from .anthropic_routes import AnthropicRoutes, is_anthropic_path
+from .gemini_routes import GeminiRoutes, is_gemini_path
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "upstream" / "openai"
+__all__ = ["Behaviour", "FakeUpstream", "Recorded", "FIXTURES_DIR", "FIXTURES_ROOT", "load_fixture"]
 
-DEFAULT_REPLY = "Hello from fake upstream."
 DEFAULT_MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "text-embedding-3-small", "whisper-1", "dall-e-3"]
-
-
-def load_fixture(name: str) -> bytes:
-    """Raw bytes of ``tests/fixtures/upstream/openai/<name>``."""
-    return (FIXTURES_DIR / name).read_bytes()
 
 
 def _load_json(name: str) -> Any:
     return json.loads(load_fixture(name))
-
-
-def _compact(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 _JSON_CT = "application/json; charset=utf-8"
@@ -135,6 +152,13 @@ class Behaviour:
     given; a dict/list body is sent as JSON, ``str``/``bytes`` verbatim; a
     status >= 400 without body gets an OpenAI error envelope).  ``headers`` are
     also added to normal answers.
+
+    The same behaviour works on every dialect; how each option looks on the
+    Anthropic and Gemini routes is described in ``anthropic_routes.py`` and
+    ``gemini_routes.py``.  ``preset`` is set by the helper constructors
+    (``"error"``, ``"invalid_key"``, ``"insufficient_quota"``,
+    ``"rate_limited"``, ``"html"``) so those routes can answer in their own
+    error envelope instead of the OpenAI body; ``None`` = send ``body`` as is.
     """
 
     status: int | None = None
@@ -152,6 +176,7 @@ class Behaviour:
     reply: str | None = None  # answer text (default DEFAULT_REPLY)
     usage: dict | None = None  # merged over the computed usage
     count: int | None = None  # only the next N requests of the key, then normal
+    preset: str | None = None  # which helper built this (lets other dialects translate it)
 
     # -- helper constructors ------------------------------------------------
 
@@ -166,7 +191,7 @@ class Behaviour:
     ) -> "Behaviour":
         """Answer ``status`` with the OpenAI error envelope."""
         body = {"error": {"message": message, "type": type_, "param": None, "code": code}}
-        return cls(status=status, body=body, **kw)
+        return cls(status=status, body=body, preset="error", **kw)
 
     @classmethod
     def html(cls, status: int = 502, **kw: Any) -> "Behaviour":
@@ -182,17 +207,19 @@ class Behaviour:
                 reason = "Error"
             page = _CLOUDFLARE_TEMPLATE.format(status=status, reason=reason)
         headers = {"content-type": "text/html", "server": "cloudflare", **kw.pop("headers", {})}
-        return cls(status=status, body=page, headers=headers, **kw)
+        return cls(status=status, body=page, headers=headers, preset="html", **kw)
 
     @classmethod
     def invalid_key(cls, **kw: Any) -> "Behaviour":
-        """401 ``invalid_api_key`` exactly as recorded (chat/completions)."""
-        return cls(status=401, body=load_fixture("error_401_invalid_api_key.json"), **kw)
+        """401 ``invalid_api_key`` exactly as recorded (chat/completions).
+        Anthropic routes: the recorded 401 ``authentication_error``; Gemini
+        routes: the recorded HTTP 400 ``API_KEY_INVALID``."""
+        return cls(status=401, body=load_fixture("error_401_invalid_api_key.json"), preset="invalid_key", **kw)
 
     @classmethod
     def insufficient_quota(cls, **kw: Any) -> "Behaviour":
         """429 ``insufficient_quota`` exactly as recorded (do not retry)."""
-        return cls(status=429, body=load_fixture("error_429_insufficient_quota.json"), **kw)
+        return cls(status=429, body=load_fixture("error_429_insufficient_quota.json"), preset="insufficient_quota", **kw)
 
     @classmethod
     def rate_limited(cls, retry_after: float | None = 1, **kw: Any) -> "Behaviour":
@@ -201,7 +228,8 @@ class Behaviour:
         if retry_after is not None:
             ra = int(retry_after) if float(retry_after).is_integer() else retry_after
             headers.setdefault("retry-after", str(ra))
-        return cls(status=429, body=load_fixture("error_429_rate_limit.json"), headers=headers, **kw)
+        return cls(status=429, body=load_fixture("error_429_rate_limit.json"), headers=headers,
+                   preset="rate_limited", **kw)
 
     @property
     def is_canned(self) -> bool:
@@ -215,24 +243,6 @@ class Behaviour:
 
 class _ClientGone(Exception):
     pass
-
-
-def _words(text: Any) -> int:
-    return len(text.split()) if isinstance(text, str) else 0
-
-
-def _content_words(content: Any) -> int:
-    if isinstance(content, str):
-        return _words(content)
-    if isinstance(content, list):
-        n = 0
-        for part in content:
-            if isinstance(part, str):
-                n += _words(part)
-            elif isinstance(part, dict) and isinstance(part.get("text"), str):
-                n += _words(part["text"])
-        return n
-    return 0
 
 
 def _chat_prompt_tokens(messages: Any) -> int:
@@ -257,52 +267,6 @@ def _responses_input_tokens(body: dict) -> int:
     return n
 
 
-def _as_list(x: Any) -> list:
-    if x is None:
-        return []
-    return x if isinstance(x, list) else [x]
-
-
-def _limit(body: dict, *names: str) -> int | None:
-    for name in names:
-        v = body.get(name)
-        if isinstance(v, int) and not isinstance(v, bool):
-            return v
-    return None
-
-
-def _truncate(reply: str, limit: int | None) -> tuple[list[str], bool]:
-    words = reply.split()
-    if limit is not None and limit < len(words):
-        return words[: max(limit, 0)], True
-    return words, False
-
-
-def _word_pieces(words: list[str]) -> list[str]:
-    """Each word with a trailing space, except the last one."""
-    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
-
-
-def _merge_usage(computed: dict, override: dict | None, a: str, b: str, total: str = "total_tokens") -> dict:
-    out = dict(computed)
-    if override:
-        out.update(override)
-        if total not in override and total in out:
-            out[total] = out.get(a, 0) + out.get(b, 0)
-    return out
-
-
-def _vector(text: str, dims: int = 8) -> list[float]:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return [round((digest[i] - 128) / 1280.0, 6) for i in range(dims)]
-
-
-def _sse(obj: Any, event: str | None = None) -> bytes:
-    data = obj if isinstance(obj, str) else _compact(obj)
-    prefix = f"event: {event}\n" if event else ""
-    return f"{prefix}data: {data}\n\n".encode()
-
-
 def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str | None, bytes]]]:
     """Return (fields, files) of a multipart/form-data body."""
     fields: dict[str, str] = {}
@@ -324,10 +288,6 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], di
         else:
             fields.setdefault(name, payload.decode("utf-8", "replace"))
     return fields, files
-
-
-def _new_id(prefix: str) -> str:
-    return prefix + uuid.uuid4().hex[:24]
 
 
 _MIDSTREAM_ERROR_LINE = None
@@ -372,8 +332,8 @@ _AUDIO_CT = {
 # --------------------------------------------------------------------------
 
 
-class FakeUpstream:
-    """Fake OpenAI-compatible upstream in a background thread.
+class FakeUpstream(AnthropicRoutes, GeminiRoutes):
+    """Fake OpenAI-compatible (and Anthropic / Gemini) upstream in a background thread.
 
     Attributes read by tests (written by the server thread):
     ``requests`` (list[Recorded]), ``disconnects`` (requests the client abandoned
@@ -614,8 +574,13 @@ class FakeUpstream:
                 parsed = None
         key = None
         auth = headers.get("authorization", "")
-        if auth[:7].lower() == "bearer ":
-            key = auth[7:].strip()
+        bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        if is_anthropic_path(request.path):
+            key = headers.get("x-api-key") or bearer
+        elif is_gemini_path(request.path):
+            key = headers.get("x-goog-api-key") or request.query.get("key") or bearer
+        elif bearer is not None:
+            key = bearer
         elif "api-key" in headers:
             key = headers["api-key"]
         rec = Recorded(
@@ -642,6 +607,10 @@ class FakeUpstream:
 
     async def _answer(self, request: web.Request, rec: Recorded, beh: Behaviour) -> web.StreamResponse:
         path = rec.path
+        if is_anthropic_path(path):
+            return await self._anthropic_answer(request, rec, beh)
+        if is_gemini_path(path):
+            return await self._gemini_answer(request, rec, beh)
         deployment = None
         m = re.fullmatch(r"/openai/deployments/([^/]+)(/.*)", path)
         if m:
@@ -753,15 +722,21 @@ class FakeUpstream:
     def _model_obj(mid: str) -> dict:
         return {"id": mid, "object": "model", "created": 1700000000, "owned_by": "fake-upstream"}
 
-    async def _non_stream(self, ctx: "_Ctx", obj: Any) -> web.StreamResponse:
-        """Non-stream answer honouring reset/stall behaviours."""
+    async def _non_stream(
+        self, ctx: "_Ctx", obj: Any, *, data: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> web.StreamResponse:
+        """Non-stream answer honouring reset/stall behaviours.  ``data`` (with
+        ``headers``, which must include the content type) replaces the default
+        2-space-indented JSON encoding of ``obj``."""
         beh = ctx.beh
         if beh.reset_after_chunks is not None:
             self._abort(ctx.request)
             raise _ClientGoneQuiet()
         if beh.stall_after_chunks is not None:
             await self._pause(ctx.request, beh.stall_seconds)
-        return self._json(obj, beh)
+        if data is None:
+            return self._json(obj, beh)
+        return web.Response(status=200, body=data, headers={**(headers or {}), **beh.headers})
 
     async def _stream(
         self,
@@ -769,12 +744,15 @@ class FakeUpstream:
         events: list[bytes],
         error_event: bytes,
         content_type: str = "text/event-stream; charset=utf-8",
+        headers: dict[str, str] | None = None,
     ) -> web.StreamResponse:
         request, beh = ctx.request, ctx.beh
         resp = web.StreamResponse(status=200)
         resp.headers["content-type"] = content_type
         if content_type.startswith("text/event-stream"):
             resp.headers["cache-control"] = "no-cache"
+        for k, v in (headers or {}).items():
+            resp.headers[k] = v
         for k, v in beh.headers.items():
             resp.headers[k] = v
         self.active_streams += 1
