@@ -584,3 +584,36 @@ def test_tool_round_trip_anthropic_openai_anthropic():
             "tools": [{"name": "get_weather", "description": "d", "input_schema": WEATHER_SCHEMA}],
             "tool_choice": {"type": "tool", "name": "get_weather"}, "messages": messages}
     assert openai_request_to_anthropic(anthropic_request_to_openai(body)) == body
+
+
+def test_openai_tool_ids_are_made_valid_for_anthropic():
+    out = openai_request_to_anthropic({"messages": [
+        {"role": "user", "content": "x"},
+        {"role": "assistant", "tool_calls": [{"id": "functions.get_weather:0", "type": "function",
+                                              "function": {"name": "get_weather", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "functions.get_weather:0", "content": "4 C"}]})
+    assert out["messages"][1]["content"][0]["id"] == "functions_get_weather_0"
+    assert out["messages"][2]["content"][0]["tool_use_id"] == "functions_get_weather_0"
+
+
+def test_anthropic_second_message_delta_makes_no_second_finish_chunk():
+    translator = AnthropicStreamToOpenAI("m")
+    events = anthropic_events("messages_stream_text.sse")
+    delta = next(data for name, data in events if name == "message_delta")
+    chunks = [c for name, data in events[:-1] for c in translator.feed(name, data)]
+    later = {**delta, "usage": {"output_tokens": 9}}
+    assert translator.feed("message_delta", later) == []
+    assert [c["choices"][0]["finish_reason"] for c in chunks].count("stop") == 1
+    assert translator.usage["completion_tokens"] == 9 and translator.usage["prompt_tokens"] == 10
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"messages": "x"}, {"messages": [None, 1, {"role": "user", "content": 5}]},
+    {"messages": [{"role": "assistant", "tool_calls": [None, {"function": None}]}]},
+    {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": None}, "s",
+                                               {"type": "tool_result", "content": 5}]}]},
+    {"tools": [None, {"function": None}], "tool_choice": 5, "metadata": "x", "system": 5, "stop": 5},
+    {"tools": [{"name": "x", "input_schema": {}}], "tool_choice": {"type": "weird"}, "stop_sequences": "ab"}])
+def test_malformed_requests_do_not_raise(body):
+    anthropic_request_to_openai(body)
+    openai_request_to_anthropic(body)

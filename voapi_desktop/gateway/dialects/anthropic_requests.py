@@ -16,6 +16,7 @@ Pure functions on parsed JSON (no I/O). Choices that follow new-api (``relay/cha
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ import orjson
 from .anthropic_responses import tool_input
 
 PLACEHOLDER = "..."  # stands in for empty content, as new-api does
+_NOT_ID = re.compile(r"[^a-zA-Z0-9_-]")
 
 _TOOL_CHOICE_TO_OPENAI = {"auto": "auto", "any": "required", "none": "none"}
 _TOOL_CHOICE_TO_ANTHROPIC = {"auto": "auto", "required": "any", "none": "none"}
@@ -159,8 +161,9 @@ def anthropic_request_to_openai(body: dict) -> dict:
     out["messages"] = messages
     if body.get("max_tokens") is not None:
         out["max_tokens"] = body["max_tokens"]
-    if body.get("stop_sequences"):
-        out["stop"] = list(body["stop_sequences"])
+    stops = body.get("stop_sequences")
+    if stops:
+        out["stop"] = [stops] if isinstance(stops, str) else list(stops)
     for key in ("temperature", "top_p"):
         if body.get(key) is not None:
             out[key] = body[key]
@@ -230,8 +233,14 @@ def _anthropic_blocks(content: Any) -> list[dict]:
     return blocks
 
 
+def _tool_id(value: Any) -> str:
+    """Anthropic tool ids must match ``^[a-zA-Z0-9_-]+$``; some OpenAI-compatible servers use ids like
+    ``functions.get_weather:0``. Applied to tool_use ids and tool_result references alike."""
+    return _NOT_ID.sub("_", value) if isinstance(value, str) else ""
+
+
 def _tool_result(message: dict) -> dict:
-    block: dict = {"type": "tool_result", "tool_use_id": message.get("tool_call_id") or ""}
+    block: dict = {"type": "tool_result", "tool_use_id": _tool_id(message.get("tool_call_id"))}
     content = message.get("content")
     if isinstance(content, list):
         blocks = _anthropic_blocks(content)
@@ -259,8 +268,10 @@ def _turns(messages: list) -> tuple[list[str], list[tuple[str, list[dict]]]]:
         elif role == "assistant":
             blocks = _anthropic_blocks(message.get("content"))
             for call in message.get("tool_calls") or []:
+                if not isinstance(call, dict):
+                    continue
                 function = call.get("function") or {}
-                blocks.append({"type": "tool_use", "id": call.get("id") or "", "name": function.get("name", ""),
+                blocks.append({"type": "tool_use", "id": _tool_id(call.get("id")), "name": function.get("name", ""),
                                "input": tool_input(function.get("arguments"))})
             turns.append(("assistant", blocks))
         else:

@@ -119,6 +119,8 @@ def openai_response_to_anthropic(resp: dict, model: str) -> dict:
     if text:
         content.append({"type": "text", "text": text})
     for call in message.get("tool_calls") or []:
+        if not isinstance(call, dict):
+            continue
         function = call.get("function") or {}
         content.append({"type": "tool_use", "id": call.get("id") or "toolu_" + uuid.uuid4().hex[:24],
                         "name": function.get("name", ""), "input": tool_input(function.get("arguments"))})

@@ -253,8 +253,8 @@ class AnthropicStreamToOpenAI:
         if kind == "message_delta":
             self._take_usage(data.get("usage"))
             reason = (data.get("delta") or {}).get("stop_reason")
-            if not reason:
-                return []
+            if not reason or self.finish_reason is not None:
+                return []  # only the first message_delta with a stop reason makes the finish chunk
             self.finish_reason = finish_reason_of(reason)
             return self._begin() + [self._chunk({}, self.finish_reason)]
         if kind == "message_stop":
