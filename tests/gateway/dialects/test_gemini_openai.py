@@ -44,8 +44,8 @@ def test_text_response():
     assert out["object"] == "chat.completion" and out["model"] == "gemini-2.5-pro"
     assert out["id"] == "chatcmpl-5o7JaNbPNtSs1MkPgdfM-A0"
     choice = out["choices"][0]
-    assert choice["message"] == {"role": "assistant", "content":
-                                 'OK. I found a reference for "recurring revenue". What would you like to know about it? \n'}
+    text = 'OK. I found a reference for "recurring revenue". What would you like to know about it? \n'
+    assert choice["message"] == {"role": "assistant", "content": text}
     assert choice["finish_reason"] == "stop"
     assert out["usage"] == {"prompt_tokens": 207, "completion_tokens": 20, "total_tokens": 227,
                             "prompt_tokens_details": {"cached_tokens": 0},
@@ -228,7 +228,8 @@ def test_embeddings_need_text(tokens):
         openai_embeddings_to_gemini({"input": tokens}, "gemini-embedding-001")
 
 
-@pytest.mark.parametrize("name, key", [("embed_content.json", "embedding"), ("batch_embed_contents.json", "embeddings")])
+@pytest.mark.parametrize("name, key", [("embed_content.json", "embedding"),
+                                       ("batch_embed_contents.json", "embeddings")])
 def test_embedding_responses(name, key):
     resp = load("gemini", name)
     values = resp["embedding"]["values"] if key == "embedding" else resp["embeddings"][0]["values"]
@@ -373,8 +374,9 @@ def test_gemini_request_to_openai_full():
     assert out["stream"] is True and out["stream_options"] == {"include_usage": True}
     assert out["messages"] == [
         {"role": "system", "content": "Be brief."},
-        {"role": "user", "content": [{"type": "text", "text": "Look:"},
-                                     {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]},
+        {"role": "user", "content": [
+            {"type": "text", "text": "Look:"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]},
         {"role": "assistant", "content": None, "tool_calls": [
             {"id": "call_0", "type": "function", "function": {"name": "weather", "arguments": '{"city":"Paris"}'},
              "extra_content": {"google": {"thought_signature": "sig"}}},
@@ -401,7 +403,8 @@ def test_gemini_request_accepts_snake_case():
     out = gemini_request_to_openai(body, "m", stream=False)
     assert "stream" not in out
     assert out["messages"][0] == {"role": "system", "content": "S"}
-    assert out["messages"][1]["content"][0] == {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,AAA="}}
+    assert out["messages"][1]["content"][0] == {"type": "image_url",
+                                                "image_url": {"url": "data:image/jpeg;base64,AAA="}}
     assert out["max_tokens"] == 9
     assert out["response_format"] == {"type": "json_schema", "json_schema": {
         "name": "response", "schema": {"type": "object", "properties": {"a": {"type": "integer"}}}}}
@@ -540,8 +543,9 @@ def test_openai_stream_without_usage_or_finish_is_flushed_by_finish():
     assert conv.feed({"id": "c1", "choices": [{"index": 0, "delta": {"tool_calls": [
         {"index": 0, "function": {"arguments": "1}"}}]}}]}) == []
     out = conv.finish()
-    assert out == [{"candidates": [{"content": {"role": "model", "parts": [{"functionCall": {"name": "f", "args": {"a": 1}}}]},
-                                    "finishReason": "STOP", "index": 0}], "modelVersion": "m", "responseId": "c1"}]
+    part = {"functionCall": {"name": "f", "args": {"a": 1}}}
+    assert out == [{"candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP", "index": 0}],
+                    "modelVersion": "m", "responseId": "c1"}]
     assert conv.finish() == []
 
 
@@ -577,7 +581,69 @@ def test_error_shape_matches_recordings(name):
     assert made == {"error": {"code": recorded["code"], "message": recorded["message"], "status": recorded["status"]}}
 
 
-@pytest.mark.parametrize("status, name", [(401, "UNAUTHENTICATED"), (403, "PERMISSION_DENIED"), (413, "INVALID_ARGUMENT"),
-                                          (500, "INTERNAL"), (503, "UNAVAILABLE"), (504, "DEADLINE_EXCEEDED")])
+@pytest.mark.parametrize("status, name", [(401, "UNAUTHENTICATED"), (403, "PERMISSION_DENIED"),
+                                          (413, "INVALID_ARGUMENT"), (500, "INTERNAL"), (503, "UNAVAILABLE"),
+                                          (504, "DEADLINE_EXCEEDED")])
 def test_error_status_names(status, name):
     assert gemini_error(status, "m")["error"]["status"] == name
+
+
+def test_null_max_completion_tokens_falls_back_to_max_tokens():
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": None, "max_tokens": 7}
+    assert openai_request_to_gemini(body)["generationConfig"] == {"maxOutputTokens": 7}
+
+
+def test_gemini_file_data_to_openai():
+    body = {"contents": [{"parts": [
+        {"fileData": {"mimeType": "image/png", "fileUri": "https://example.com/a.png"}},
+        {"fileData": {"mimeType": "application/pdf", "fileUri": "gs://bucket/doc.pdf"}}]}]}
+    assert gemini_request_to_openai(body, "m", stream=False)["messages"] == [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+        {"type": "text", "text": "[application/pdf file: gs://bucket/doc.pdf]"}]}]
+
+
+def test_openai_parallel_tool_call_stream_gives_two_whole_function_calls_in_order():
+    conv, out = run_openai_stream("chat_stream_parallel_tool_calls.sse")
+    calls = [p["functionCall"]["name"] for o in out for c in o["candidates"] for p in c["content"]["parts"]
+             if "functionCall" in p]
+    assert calls == ["get_country", "get_product_name"]
+    assert "usageMetadata" in out[-1] and out[-1]["candidates"][0]["finishReason"] == "STOP"
+
+
+def test_repeated_generated_ids_resolve_to_the_latest_call():
+    """Gemini replies always number calls from call_0: a tool result names the nearest earlier call."""
+    first = gemini_response_to_openai({"candidates": [{"content": {"role": "model", "parts": [
+        {"functionCall": {"name": "a", "args": {}}}]}, "finishReason": "STOP"}]}, "m")["choices"][0]["message"]
+    second = gemini_response_to_openai({"candidates": [{"content": {"role": "model", "parts": [
+        {"functionCall": {"name": "b", "args": {}}}]}, "finishReason": "STOP"}]}, "m")["choices"][0]["message"]
+    body = {"messages": [{"role": "user", "content": "go"}, first,
+                         {"role": "tool", "tool_call_id": "call_0", "content": "1"}, second,
+                         {"role": "tool", "tool_call_id": "call_0", "content": "2"}]}
+    responses = [p["functionResponse"] for c in openai_request_to_gemini(body)["contents"] for p in c["parts"]
+                 if "functionResponse" in p]
+    assert responses == [{"name": "a", "response": {"content": "1"}}, {"name": "b", "response": {"content": "2"}}]
+
+
+def test_several_candidates_become_several_choices():
+    resp = {"candidates": [
+        {"content": {"role": "model", "parts": [{"text": "one"}]}, "finishReason": "STOP", "index": 0},
+        {"content": {"role": "model", "parts": [{"text": "two"}]}, "finishReason": "MAX_TOKENS", "index": 1}]}
+    choices = gemini_response_to_openai(resp, "m")["choices"]
+    assert [(c["index"], c["message"]["content"], c["finish_reason"]) for c in choices] == \
+        [(0, "one", "stop"), (1, "two", "length")]
+
+
+@pytest.mark.parametrize("messages", [
+    [], [None, "x", 3], [{"role": "user", "content": None}], [{"role": "user", "content": [None, 5, {"type": "?"}]}],
+    [{"role": "assistant", "content": "", "tool_calls": [None, {"function": "f"}, {"id": "c"}]}],
+    [{"role": "tool", "content": None}], [{"role": "tool", "tool_call_id": "nope", "content": "[1, 2"}],
+])
+def test_odd_openai_messages_do_not_crash(messages):
+    out = openai_request_to_gemini({"messages": messages, "tools": [None, {"type": "function"}]})
+    assert all(content["parts"] for content in out["contents"])
+
+
+def test_tool_result_text_that_looks_like_a_number_stays_text():
+    body = {"messages": [{"role": "tool", "tool_call_id": "x", "name": "f", "content": "42"}]}
+    assert openai_request_to_gemini(body)["contents"][0]["parts"] == [
+        {"functionResponse": {"name": "f", "response": {"content": "42"}}}]

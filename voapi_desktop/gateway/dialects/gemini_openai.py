@@ -30,6 +30,13 @@ Choices made here (documented because a client can notice them):
   ``inlineData`` in a response (image output) becomes a Markdown image with a data URL.
 * Tool call ids generated for Gemini function calls are ``call_<n>`` (n counts from 0 per choice);
   function names of ``role: tool`` messages are looked up from the nearest earlier tool call with that id.
+* OpenAI image URLs: ``data:`` URLs become ``inlineData``; http(s) URLs become ``fileData`` with the
+  MIME type guessed from the extension (default ``image/jpeg``) and are fetched by Google. Gemini
+  ``fileData`` of a non-image type has no chat.completions equivalent and is passed on as a text note.
+* Dropped on the way to OpenAI: ``safetySettings``, ``topK``, ``cachedContent`` and Gemini-native tools
+  (``googleSearch``, ``codeExecution``, ...); thought parts of earlier model turns are not resent.
+  OpenAI-type tools of another type than ``function`` are dropped on the way to Gemini, but an entry
+  that already is a Gemini-native tool (``{"googleSearch": {}}``) is passed through.
 * Embeddings: Gemini reports no token counts, so ``usage`` is 0/0 and the gateway counts locally.
 * Gemini REST accepts snake_case field names as well as camelCase; the inbound converter reads both.
 """
@@ -241,7 +248,9 @@ def openai_request_to_gemini(body: dict) -> dict:
         elif role == "assistant":
             parts = [{"text": t} for t in [_text_of(message.get("content"))] if t]
             for call in message.get("tool_calls") or []:
-                function = call.get("function") or {}
+                if not isinstance(call, dict) or not isinstance(call.get("function"), dict):
+                    continue
+                function = call["function"]
                 name = function.get("name", "")
                 if call.get("id"):
                     names_by_id[call["id"]] = name
@@ -259,8 +268,8 @@ def openai_request_to_gemini(body: dict) -> dict:
             name = names_by_id.get(message.get("tool_call_id") or "") or message.get("name") or ""
             content = message.get("content")
             text = content if isinstance(content, str) else _text_of(content)
-            try:
-                value = orjson.loads(text) if text.strip() else text
+            try:  # a JSON object or array goes as structured data, anything else as the text it is
+                value = orjson.loads(text) if text.lstrip().startswith(("{", "[")) else text
             except orjson.JSONDecodeError:
                 value = text
             contents.append({"role": "user", "parts": [
@@ -313,7 +322,9 @@ def openai_request_to_gemini(body: dict) -> dict:
                      ("n", "candidateCount")):
         if body.get(src) is not None:
             gen[dst] = body[src]
-    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    max_tokens = body.get("max_completion_tokens")
+    if max_tokens is None:
+        max_tokens = body.get("max_tokens")
     if max_tokens is not None:
         gen["maxOutputTokens"] = max_tokens
     stop = body.get("stop")
@@ -564,7 +575,10 @@ def _openai_media(part: dict) -> dict | None:
         return {"type": "file", "file": {"file_data": f"data:{mime};base64,{data}"}}
     file = _g(part, "fileData")
     if isinstance(file, dict) and _g(file, "fileUri"):
-        return {"type": "image_url", "image_url": {"url": _g(file, "fileUri")}}
+        uri, mime = _g(file, "fileUri"), _g(file, "mimeType") or ""
+        if not mime or mime.startswith("image/"):
+            return {"type": "image_url", "image_url": {"url": uri}}
+        return {"type": "text", "text": f"[{mime} file: {uri}]"}  # chat.completions takes no file URLs
     return None
 
 
@@ -662,6 +676,8 @@ def gemini_request_to_openai(body: dict, model: str, stream: bool) -> dict:
     tools = []
     for tool in _g(body, "tools") or []:
         for decl in _g(tool, "functionDeclarations") or []:
+            if not isinstance(decl, dict):
+                continue
             fn: dict = {"name": decl.get("name", "")}
             if decl.get("description"):
                 fn["description"] = decl["description"]
