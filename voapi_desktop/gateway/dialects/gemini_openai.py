@@ -36,7 +36,8 @@ Choices made here (documented because a client can notice them):
 * Dropped on the way to OpenAI: ``safetySettings``, ``topK``, ``cachedContent`` and Gemini-native tools
   (``googleSearch``, ``codeExecution``, ...); thought parts of earlier model turns are not resent.
   OpenAI-type tools of another type than ``function`` are dropped on the way to Gemini, but an entry
-  that already is a Gemini-native tool (``{"googleSearch": {}}``) is passed through.
+  that already is a Gemini-native tool (``{"googleSearch": {}}``) is passed through. OpenAI fields
+  with no Gemini counterpart (``logprobs``, ``parallel_tool_calls``, ``user``, ``store``, ...) are dropped.
 * Embeddings: Gemini reports no token counts, so ``usage`` is 0/0 and the gateway counts locally.
 * Gemini REST accepts snake_case field names as well as camelCase; the inbound converter reads both.
 """
