@@ -106,6 +106,7 @@ SETTINGS: tuple[Setting, ...] = (
         S("FIRST_BYTE_TIMEOUT", "int", 60, "Seconds to wait for an upstream's first byte before giving up on it; 0 waits forever.", minimum=0),
         S("CONNECT_TIMEOUT", "int", 10, "Seconds allowed to open a connection to an upstream.", minimum=1),
         S("RETRY_TIMES", "int", 0, "How many other channels to try after a retryable upstream failure.", minimum=0, alias="RetryTimes"),
+        S("EMPTY_REPLY_RETRY_TIMES", "int", 1, "How many other channels to try when a chat answer comes back empty (no text, no tool calls); empty answers are never billed.", minimum=0),
         S("MAX_REQUEST_BODY_MB", "int", 32, "Largest accepted request body in megabytes; larger requests get HTTP 413.", minimum=1),
         S("FORCE_STREAM_OPTION", "bool", True, "Ask upstreams to report usage in streams so streamed requests are billed exactly."),
         S("COUNT_TOKEN", "bool", True, "Count tokens locally when an upstream reports no usage.", alias="CountToken"),

@@ -43,6 +43,7 @@ class ChannelInfo:
     openai_organization: str = ""
     key_mode: str = "random"
     disabled_keys: dict = field(default_factory=dict)  # key index -> {"reason", "time"}
+    setting: dict = field(default_factory=dict)  # drop_fields, system_prompt, system_prompt_mode
     status_reason: str = ""
     status_time: int = 0
     response_time: int = 0
@@ -98,7 +99,8 @@ def to_info(row: Channel) -> ChannelInfo:
         status_code_mapping=_json_object(row.status_code_mapping, "status code mapping"), tag=row.tag,
         remark=row.remark, other=row.other, openai_organization=row.openai_organization or "",
         key_mode=info.get("multi_key_mode", "random"), disabled_keys=info.get("disabled_keys", {}),
-        status_reason=other_info.get("status_reason", ""), status_time=other_info.get("status_time", 0),
+        setting=_json_object(row.setting, "setting"), status_reason=other_info.get("status_reason", ""),
+        status_time=other_info.get("status_time", 0),
         response_time=row.response_time, test_time=row.test_time, used_quota=row.used_quota,
         balance=row.balance, created_time=row.created_time)
 
@@ -161,6 +163,8 @@ def _validated(fields: dict) -> dict:
             if not (str(source).isdigit() and str(target).isdigit() and 100 <= int(target) <= 599):
                 raise InvalidInput('status code mapping must look like {"429": "500"}')
         out["status_code_mapping"] = json.dumps(value) if value else ""
+    if "setting" in fields:
+        out["setting"] = json.dumps(_checked_setting(_json_object(fields["setting"], "channel setting")))
     if "key_mode" in fields:
         if fields["key_mode"] not in KEY_MODES:
             raise InvalidInput(f"key mode must be one of {', '.join(KEY_MODES)}")
@@ -170,6 +174,27 @@ def _validated(fields: dict) -> dict:
     if "auto_ban" in fields:
         out["auto_ban"] = 1 if fields["auto_ban"] else 0
     return out
+
+
+def _checked_setting(setting: dict) -> dict:
+    """drop_fields: list of request fields to remove; system_prompt + system_prompt_mode (prepend|override)."""
+    unknown = set(setting) - {"drop_fields", "system_prompt", "system_prompt_mode"}
+    if unknown:
+        raise InvalidInput(f"unknown channel setting(s): {', '.join(sorted(unknown))}")
+    fields = setting.get("drop_fields", [])
+    if isinstance(fields, str):
+        fields = [f.strip() for f in fields.split(",") if f.strip()]
+    if not isinstance(fields, list) or not all(isinstance(f, str) and f for f in fields):
+        raise InvalidInput("drop_fields must be a list of field names")
+    if fields and {"model", "messages"} & set(fields):
+        raise InvalidInput("drop_fields cannot drop 'model' or 'messages'")
+    mode = setting.get("system_prompt_mode", "prepend")
+    if mode not in ("prepend", "override"):
+        raise InvalidInput("system_prompt_mode must be prepend or override")
+    prompt = setting.get("system_prompt", "")
+    if not isinstance(prompt, str):
+        raise InvalidInput("system_prompt must be text")
+    return {"drop_fields": fields, "system_prompt": prompt, "system_prompt_mode": mode}
 
 
 def _rebuild_abilities(row: Channel) -> None:

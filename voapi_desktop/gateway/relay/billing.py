@@ -24,7 +24,7 @@ from ..errors import BadRequest, QuotaExhausted
 from ..state import GatewayState
 from .context import RelayContext
 from .ledger import consume_entry
-from .usage import Usage, usage_from
+from .usage import Usage
 
 INLINE_COUNT_LIMIT = 16 * 1024  # bytes of body counted on the loop; bigger bodies are counted in a thread
 PER_CALL = ("images", "image_edits")
@@ -130,16 +130,33 @@ def _upload_seconds(ctx: RelayContext) -> float:
 async def reserve_quota(state: GatewayState, ctx: RelayContext, charge: Charge) -> None:
     """Hold the estimate on the token and the user, or refuse the request before any upstream call."""
     token = ctx.caller.token
+    reserving = asyncio.ensure_future(asyncio.to_thread(reserve, ctx.request_id, ctx.caller.user.id, token.id,
+                                                        not token.unlimited_quota, charge.reserved))
     try:
-        await asyncio.to_thread(reserve, ctx.request_id, ctx.caller.user.id, token.id,
-                                not token.unlimited_quota, charge.reserved)
+        await asyncio.shield(reserving)
     except QuotaShort as short:
         whose = "this API key" if short.who == "token" else "your account"
         raise QuotaExhausted(f"{whose} has {short.available} quota left but this request may cost up to "
                              f"{short.needed}; top up or lower max_tokens") from None
-    if not token.unlimited_quota:
-        token.remain_quota -= charge.reserved
+    except asyncio.CancelledError:
+        # The client left while the reservation was being written: it commits in its thread all the
+        # same, so give it back as soon as it has (else it stays held until the stale-reservation sweep).
+        reserving.add_done_callback(lambda job: _refund_abandoned(state, ctx, charge, job))
+        raise
+    _held(state, ctx, charge)
+
+
+def _held(state: GatewayState, ctx: RelayContext, charge: Charge) -> None:
+    if not ctx.caller.token.unlimited_quota:
+        ctx.caller.token.remain_quota -= charge.reserved
     state.inflight += 1
+
+
+def _refund_abandoned(state: GatewayState, ctx: RelayContext, charge: Charge, job: asyncio.Future) -> None:
+    if job.cancelled() or job.exception() is not None:
+        return  # nothing was reserved
+    _held(state, ctx, charge)
+    settle(state, ctx, charge, None, ok=False)
 
 
 def measured_usage(ctx: RelayContext, charge: Charge, usage: Usage | None, output_text: str) -> Usage:
@@ -174,38 +191,3 @@ def settle(state: GatewayState, ctx: RelayContext, charge: Charge, usage: Usage 
     if not token.unlimited_quota:
         token.remain_quota += charge.reserved - cost
     token.used_quota += cost
-
-
-def answer_usage(ctx: RelayContext, parsed: object, raw: bytes) -> tuple[Usage | None, str]:
-    """Usage of a plain answer, and (only when it has none) the text to count locally."""
-    if not isinstance(parsed, dict):
-        return None, raw.decode("utf-8", "replace") if ctx.endpoint.name in AUDIO_IN else ""
-    if ctx.endpoint.name in AUDIO_IN:
-        return _audio_usage(parsed), ""
-    usage = usage_from(parsed)
-    if usage is not None:
-        return usage, ""
-    return None, _answer_text(parsed)
-
-
-def _audio_usage(parsed: dict) -> Usage | None:
-    """Transcription usage is audio time: `usage.seconds` (whisper) or `duration` (verbose_json)."""
-    usage = parsed.get("usage")
-    seconds = usage.get("seconds") if isinstance(usage, dict) and usage.get("type") == "duration" else \
-        parsed.get("duration")
-    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
-        return Usage(pricing.audio_minutes_tokens(seconds), 0, 0, True)
-    return None
-
-
-def _answer_text(parsed: dict) -> str:
-    parts = []
-    for choice in parsed.get("choices") or ():
-        if isinstance(choice, dict):
-            message = choice.get("message") if isinstance(choice.get("message"), dict) else choice
-            parts += [message[k] for k in ("content", "text") if isinstance(message.get(k), str)]
-    for item in parsed.get("output") or ():
-        for content in (item.get("content") or ()) if isinstance(item, dict) else ():
-            if isinstance(content, dict) and isinstance(content.get("text"), str):
-                parts.append(content["text"])
-    return "".join(parts)

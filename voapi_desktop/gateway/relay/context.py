@@ -21,6 +21,7 @@ class RelayContext:
     caller: Caller
     request: ParsedRequest
     client_ip: str
+    inbound: str = "openai"  # the client's dialect: openai, anthropic or gemini
     started: float = field(default_factory=time.perf_counter)
     tried: list[int] = field(default_factory=list)
     failures: list[AttemptFailure] = field(default_factory=list)

@@ -21,6 +21,8 @@ class AttemptFailure:
     content_type: str = ""
     retryable: bool = True
     disable_reason: str = ""  # non-empty: auto-disable the key / channel
+    wire: str = "openai"  # the dialect of `body`
+    empty: bool = False  # a 200 with no text and no tool calls
 
 
 def retryable_status(status: int) -> bool:
@@ -31,6 +33,8 @@ def retryable_status(status: int) -> bool:
 def disable_reason(status: int, body: bytes, keywords: list[str]) -> str:
     """Why this answer should take the key out of service, or '' when it should not."""
     err_type, err_code, message = error_fields(body)
+    if b"API_KEY_INVALID" in body:  # Gemini answers a bad key with HTTP 400
+        return f"upstream rejected the key: {message[:200]}"
     if status == 401:
         return f"upstream answered 401: {message[:200]}"
     if err_type in DISABLING_TYPES or err_code in DISABLING_CODES:
@@ -42,8 +46,13 @@ def disable_reason(status: int, body: bytes, keywords: list[str]) -> str:
     return ""
 
 
-def classify(channel_id: int, status: int, body: bytes, content_type: str, keywords: list[str]) -> AttemptFailure:
+def classify(channel_id: int, status: int, body: bytes, content_type: str, keywords: list[str],
+             wire: str = "openai") -> AttemptFailure:
     """Turn an upstream error answer into an AttemptFailure."""
+    reason = disable_reason(status, body, keywords)
     return AttemptFailure(channel_id, f"HTTP {status}", status, body, content_type,
-                          retryable=retryable_status(status),
-                          disable_reason=disable_reason(status, body, keywords))
+                          retryable=retryable_status(status) or bool(reason), disable_reason=reason, wire=wire)
+
+
+def empty_reply(channel_id: int) -> AttemptFailure:
+    return AttemptFailure(channel_id, "the upstream answered with an empty reply", 200, empty=True)

@@ -14,20 +14,20 @@ import logging
 import time
 
 import aiohttp
-import orjson
 from quart import Response
 
-from ...core.routing import pick_channel
+from ...core.routing import map_model, pick_channel
 from ...store import channels as channel_service
 from ..errors import ModelNotFound, NoChannel, RelayError, UpstreamFailed, UpstreamResponse, upstream_message
 from ..state import GatewayState
 from .auth import Caller, check_model_allowed
 from .context import RelayContext
-from .failures import AttemptFailure, classify
-from .billing import Charge, answer_usage, measured_usage, price_request, reserve_quota, settle
+from .failures import AttemptFailure, classify, empty_reply
+from .billing import Charge, measured_usage, price_request, reserve_quota, settle
 from .ledger import record_failure, report_success
-from .streaming import open_stream, stream_response
+from .streaming import BinaryRelay, open_stream, stream_response
 from .upstream import pick_key, read_bounded, send
+from .wires import wire_for
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +68,28 @@ async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Respo
 
 
 async def try_channels(state: GatewayState, ctx: RelayContext, charge: Charge, client_headers) -> Response:
-    """Channel after channel (next tier each time) until one answers; else the last error."""
+    """Channel after channel (next tier each time) until one answers; else the last error.
+
+    RETRY_TIMES counts failed attempts; an empty reply is retried on its own budget
+    (EMPTY_REPLY_RETRY_TIMES) and is never billed.
+    """
     retries = 0 if ctx.caller.channel_pin is not None else max(ctx.settings["RETRY_TIMES"], 0)
-    for attempt in range(retries + 1):
+    empties_allowed = ctx.settings["EMPTY_REPLY_RETRY_TIMES"]
+    attempt = failures = empties = 0
+    while failures <= retries and empties <= empties_allowed:
         channel = choose_channel(state, ctx, attempt)
         if channel is None:
             break
+        attempt += 1
         outcome = await attempt_once(state, ctx, charge, channel, client_headers)
         if isinstance(outcome, Response):
             return outcome
         ctx.failures.append(outcome)
         log.warning("request %s: channel %d failed: %s", ctx.request_id, channel.id, outcome.reason)
+        if outcome.empty:
+            empties += 1
+            continue
+        failures += 1
         await disable_if_needed(state, ctx, channel, outcome)
         if not outcome.retryable:
             break
@@ -92,34 +103,45 @@ async def attempt_once(state: GatewayState, ctx: RelayContext, charge: Charge, c
     ctx.channel = channel
     ctx.tried.append(channel.id)
     ctx.key_index, key = pick_key(channel, state.round_robin, state.rng)
-    settings = ctx.settings
+    ctx.upstream_model = map_model(channel.model_mapping, ctx.request.model)
+    wire = wire_for(ctx, channel)
+    if wire is None:
+        return AttemptFailure(channel.id, f"a {channel.type_name} channel cannot serve {ctx.endpoint.path}",
+                              disable_reason="")
     try:
-        upstream = await send(state.http, ctx, channel, key, client_headers, settings["FIRST_BYTE_TIMEOUT"])
+        upstream = await send(state.http, wire.request(ctx, channel, key, client_headers),
+                              ctx.settings["FIRST_BYTE_TIMEOUT"])
     except TimeoutError:
         return AttemptFailure(channel.id, "timed out waiting for the upstream to answer")
     except (aiohttp.ClientError, OSError) as exc:
         return AttemptFailure(channel.id, f"cannot reach the upstream: {type(exc).__name__}")
     ctx.first_byte_at = time.perf_counter()
     if upstream.status >= 400:
-        try:
-            body = await read_bounded(upstream)
-        except (aiohttp.ClientError, TimeoutError, OSError):
-            body = b""
-        finally:
-            upstream.release()
-        keywords = [k for k in settings["AUTOMATIC_DISABLE_KEYWORDS"].splitlines() if k.strip()]
-        return classify(channel.id, upstream.status, body, upstream.headers.get("Content-Type", ""), keywords)
+        return await failed_answer(ctx, channel, upstream, wire.wire)
     if ctx.request.stream or ctx.endpoint.binary_response:
-        opened = await open_stream(ctx, upstream)
+        relay = BinaryRelay() if ctx.endpoint.binary_response else \
+            wire.stream(ctx, lambda: measured_usage(ctx, charge, None, relay.text()))
+        opened = await open_stream(ctx, upstream, relay)
         if isinstance(opened, AttemptFailure):
             return opened
-        return stream_response(state, ctx, charge, upstream, opened)
-    return await plain_response(state, ctx, charge, upstream)
+        return stream_response(state, ctx, charge, upstream, relay, opened)
+    return await plain_response(state, ctx, charge, upstream, wire)
+
+
+async def failed_answer(ctx: RelayContext, channel, upstream: aiohttp.ClientResponse, wire: str) -> AttemptFailure:
+    try:
+        body = await read_bounded(upstream)
+    except (aiohttp.ClientError, TimeoutError, OSError):
+        body = b""
+    finally:
+        upstream.release()
+    keywords = [k for k in ctx.settings["AUTOMATIC_DISABLE_KEYWORDS"].splitlines() if k.strip()]
+    return classify(channel.id, upstream.status, body, upstream.headers.get("Content-Type", ""), keywords, wire)
 
 
 async def plain_response(state: GatewayState, ctx: RelayContext, charge: Charge,
-                         upstream: aiohttp.ClientResponse):
-    """Read a whole non-stream answer, check it, record usage, answer the client."""
+                         upstream: aiohttp.ClientResponse, wire):
+    """Read a whole non-stream answer, check it, settle, answer the client."""
     channel = ctx.channel
     try:
         async with asyncio.timeout(ctx.settings["RELAY_TIMEOUT"] or ctx.settings["STREAMING_TIMEOUT"] or None):
@@ -131,29 +153,16 @@ async def plain_response(state: GatewayState, ctx: RelayContext, charge: Charge,
     finally:
         upstream.release()
     content_type = upstream.headers.get("Content-Type", "application/json")
-    parsed = _json_or_none(body)
-    if parsed is None and _expects_json(ctx):
+    answer = wire.plain(ctx, body, content_type)
+    if answer is None:
         return AttemptFailure(channel.id, "upstream answered 200 with a body that is not JSON", 200,
                               body, content_type)
-    reported, text = answer_usage(ctx, parsed, body)
-    usage = measured_usage(ctx, charge, reported, text)
+    if not answer.has_content:
+        return empty_reply(channel.id)
+    usage = measured_usage(ctx, charge, answer.usage, answer.text)
     settle(state, ctx, charge, usage, ok=True)
     report_success(state, ctx, usage)
-    return Response(body, status=upstream.status, content_type=content_type)
-
-
-def _expects_json(ctx: RelayContext) -> bool:
-    """Every plain answer is JSON, whatever its Content-Type says, except transcripts asked for as text."""
-    if ctx.endpoint.name in ("transcriptions", "translations"):
-        return ctx.request.body.get("response_format") not in ("text", "srt", "vtt")
-    return True
-
-
-def _json_or_none(body: bytes) -> object | None:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
+    return Response(answer.body, status=upstream.status, content_type=answer.content_type)
 
 
 async def disable_if_needed(state: GatewayState, ctx: RelayContext, channel, failure: AttemptFailure) -> None:
@@ -174,6 +183,9 @@ def final_error(ctx: RelayContext) -> RelayError:
         return NoChannel(f"no channel is available for the model '{ctx.request.model}' right now; try again later",
                          headers={"Retry-After": "5"})
     last = ctx.failures[-1]
+    if last.empty:
+        return UpstreamFailed(f"the model answered with an empty reply {sum(f.empty for f in ctx.failures)} "
+                              "time(s); nothing was billed, try again", code="empty_reply")
     channel = ctx.snapshot.channels.get(last.channel_id)
     mapping = channel.status_code_mapping if channel else {}
     if not last.status:
@@ -183,7 +195,4 @@ def final_error(ctx: RelayContext) -> RelayError:
     status = int(mapping.get(str(last.status), last.status))
     if last.status == 200 or "json" not in last.content_type:
         return UpstreamFailed(upstream_message(last.body), status=status if last.status != 200 else 502)
-    return UpstreamResponse(status, last.body, last.content_type, upstream_message(last.body))
-
-
-__all__ = ["relay", "Caller"]
+    return UpstreamResponse(status, last.body, last.content_type, upstream_message(last.body), last.wire)

@@ -1,0 +1,98 @@
+"""What every wire (one way of talking to a channel for one client dialect) provides.
+
+    request(ctx, channel, key, client_headers) -> UpstreamRequest     where and what to send
+    plain(ctx, body, content_type) -> Plain | AttemptFailure           a whole answer, as the client gets it
+    stream(ctx, local_usage) -> StreamRelay                           a streamed answer, chunk by chunk
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+import orjson
+
+from ..usage import Usage
+
+_EVENT_END = re.compile(rb"\r?\n\r?\n")
+
+
+@dataclass
+class UpstreamRequest:
+    url: str
+    headers: dict[str, str]
+    data: object  # bytes, or aiohttp.FormData
+
+
+@dataclass
+class Plain:
+    body: bytes
+    content_type: str
+    usage: Usage | None  # as the upstream reported it; None: count locally
+    text: str  # the generated text, for a local count and the empty-reply check
+    has_content: bool = True
+
+
+class StreamRelay(Protocol):
+    done: bool  # the upstream's own terminator was seen
+    error: dict | None  # the upstream reported an error inside the stream
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Upstream bytes in, client bytes out (possibly nothing yet)."""
+
+    def finish(self) -> bytes:
+        """At upstream EOF: what is still owed to the client (buffered bytes, terminators)."""
+
+    def has_content(self) -> bool:
+        """Did any text or tool call come through yet?"""
+
+    def usage(self) -> Usage | None:
+        """Usage the upstream reported, if any."""
+
+    def text(self) -> str:
+        """The generated text so far, for a local count."""
+
+    def error_event(self, message: str, code: str = "upstream_error") -> bytes:
+        """Bytes that end a broken stream in the client's dialect, terminator included."""
+
+    def ending(self) -> bytes:
+        """Bytes that end a stream the upstream closed without its terminator."""
+
+
+class SseEvents:
+    """Split a byte stream into SSE events: (event name or None, data text)."""
+
+    def __init__(self) -> None:
+        self._partial = b""
+
+    def feed(self, chunk: bytes) -> list[tuple[str | None, bytes]]:
+        data = self._partial + chunk
+        parts = _EVENT_END.split(data)
+        self._partial = parts.pop()
+        return [parsed for parsed in map(parse_event, parts) if parsed is not None]
+
+    def rest(self) -> list[tuple[str | None, bytes]]:
+        """The last event when the stream ended without its blank line."""
+        rest, self._partial = self._partial, b""
+        parsed = parse_event(rest) if rest.strip() else None
+        return [parsed] if parsed else []
+
+
+def parse_event(raw: bytes) -> tuple[str | None, bytes] | None:
+    name, data = None, []
+    for line in raw.splitlines():
+        if line.startswith(b"event:"):
+            name = line[6:].strip().decode("utf-8", "replace")
+        elif line.startswith(b"data:"):
+            data.append(line[5:].lstrip())
+    if not data:
+        return None
+    return name, b"\n".join(data)
+
+
+def json_or_none(data: bytes) -> object | None:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
