@@ -11,8 +11,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def test_readme_has_the_settings_table_as_generated():
     assert docs_markdown().strip() in README.read_text(), \
-        "README.md's settings table is stale: paste `python -c 'from voapi_desktop.core.settings import " \
-        "docs_markdown; print(docs_markdown())'` into it"
+        "README.md's settings table is stale: run scripts/update-readme-settings"
 
 
 def test_every_setting_is_named_in_the_readme():

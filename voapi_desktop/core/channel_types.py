@@ -23,7 +23,9 @@ CHANNEL_TYPES: tuple[ChannelType, ...] = (
     ChannelType(3, "Azure OpenAI", "azure", "", needs_base_url=True),
     ChannelType(4, "Ollama", "openai", "http://localhost:11434"),
     ChannelType(8, "Custom", "openai", "", needs_base_url=True),
+    ChannelType(14, "Anthropic", "anthropic", "https://api.anthropic.com"),
     ChannelType(20, "OpenRouter", "openai", "https://openrouter.ai/api"),
+    ChannelType(24, "Gemini", "gemini", "https://generativelanguage.googleapis.com"),
     ChannelType(25, "Moonshot", "openai", "https://api.moonshot.cn"),
     ChannelType(29, "Groq", "openai", "https://api.groq.com/openai"),
     ChannelType(40, "SiliconFlow", "openai", "https://api.siliconflow.cn"),
@@ -34,7 +36,7 @@ CHANNEL_TYPES: tuple[ChannelType, ...] = (
 
 BY_ID = {t.id: t for t in CHANNEL_TYPES}
 _BY_NAME = {t.name.lower().replace(" ", ""): t for t in CHANNEL_TYPES}
-_BY_NAME["azure"] = BY_ID[3]
+_BY_NAME.update(azure=BY_ID[3], claude=BY_ID[14], google=BY_ID[24], googlegemini=BY_ID[24])
 
 
 def find_type(value: str | int) -> ChannelType:

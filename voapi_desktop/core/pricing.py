@@ -37,18 +37,19 @@ class ModelPrice:
     ratio: Fraction = Fraction(0)
     completion_ratio: Fraction = Fraction(1)
     cache_ratio: Fraction = Fraction(1)
+    cache_write_ratio: Fraction = Fraction(1)  # prompt-cache writes (Anthropic: 1.25)
     price: Fraction | None = None  # USD per call; overrides the ratios
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> "ModelPrice":
         """Parse one entry of the price table; raises ValueError saying what is wrong."""
-        unknown = set(data) - {"ratio", "completion_ratio", "cache_ratio", "price"}
+        unknown = set(data) - {"ratio", "completion_ratio", "cache_ratio", "cache_write_ratio", "price"}
         if unknown:
             raise ValueError(f"unknown price field(s): {', '.join(sorted(unknown))}")
         if "ratio" not in data and "price" not in data:
             raise ValueError("a price needs 'ratio' or 'price'")
         values = {}
-        for name in ("ratio", "completion_ratio", "cache_ratio", "price"):
+        for name in ("ratio", "completion_ratio", "cache_ratio", "cache_write_ratio", "price"):
             if data.get(name) is None:
                 continue
             try:
@@ -67,6 +68,8 @@ class ModelPrice:
             out["completion_ratio"] = float(self.completion_ratio)
         if self.cache_ratio != 1:
             out["cache_ratio"] = float(self.cache_ratio)
+        if self.cache_write_ratio != 1:
+            out["cache_write_ratio"] = float(self.cache_write_ratio)
         return out
 
     @property
@@ -75,12 +78,18 @@ class ModelPrice:
 
 
 def token_cost(price: ModelPrice, group_ratio: Fraction, prompt: int, completion: int, cached: int = 0,
-               quota_per_unit: int = 500_000) -> Fraction:
-    """Exact cost of a token-metered call (before rounding)."""
+               quota_per_unit: int = 500_000, cache_written: int = 0) -> Fraction:
+    """Exact cost of a token-metered call (before rounding).
+
+    `prompt` counts every input token, including `cached` (read from the prompt cache)
+    and `cache_written` (written to it), as OpenAI reports them.
+    """
     if price.price is not None:
         return price.price * quota_per_unit * group_ratio
     cached = min(max(cached, 0), max(prompt, 0))
-    units = (prompt - cached) + cached * price.cache_ratio + completion * price.completion_ratio
+    cache_written = min(max(cache_written, 0), max(prompt - cached, 0))
+    units = (prompt - cached - cache_written) + cached * price.cache_ratio \
+        + cache_written * price.cache_write_ratio + completion * price.completion_ratio
     return units * price.ratio * group_ratio
 
 

@@ -13,7 +13,9 @@ from werkzeug.exceptions import HTTPException
 
 from ..core.settings import Settings
 from .errors import BadRequest, PayloadTooLarge, RelayError
+from .routes_anthropic import anthropic_routes
 from .routes_api import api_routes
+from .routes_gemini import gemini_routes
 from .routes_relay import relay_routes
 from .routes_usage import usage_routes
 from .state import GatewayState
@@ -44,6 +46,8 @@ def create_app(state: GatewayState, settings: Settings) -> Quart:
                       MAX_CONTENT_LENGTH=settings["MAX_REQUEST_BODY_MB"] * 1024 * 1024,
                       BODY_TIMEOUT=60, PROVIDE_AUTOMATIC_OPTIONS=True)
     app.register_blueprint(relay_routes)
+    app.register_blueprint(anthropic_routes)
+    app.register_blueprint(gemini_routes)
     app.register_blueprint(api_routes)
     app.register_blueprint(usage_routes)
     _register_hooks(app, state, settings)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from ..core.routing import map_model
 from ..core.settings import Settings
 from ..store import channels as channel_service
 from ..store.channels import ChannelInfo
@@ -20,6 +21,9 @@ from .providers.registry import adapter_for
 from .relay.endpoints import ENDPOINTS
 from .relay.failures import disable_reason
 from .relay.upstream import pick_key
+from .relay.wires import channel_dialect
+from .relay.wires.anthropic import anthropic_headers, anthropic_url
+from .relay.wires.gemini import gemini_headers, gemini_url
 
 DEFAULT_TEST_MODEL = "gpt-4o-mini"
 
@@ -39,9 +43,20 @@ def test_model_for(channel: ChannelInfo, model: str = "") -> str:
 
 
 def _request(channel: ChannelInfo, model: str, settings: Settings, key: str):
-    endpoint = ENDPOINTS["embeddings" if "embedding" in model else "chat"]
-    upstream_model = channel.model_mapping.get(model, model)
-    body = {"model": upstream_model, "input": "hello world"} if endpoint.name == "embeddings" else \
+    """URL, headers and body of the smallest useful request in the channel's dialect."""
+    upstream_model = map_model(channel.model_mapping, model)
+    dialect = channel_dialect(channel)
+    embedding = "embedding" in model
+    if dialect == "anthropic":
+        body = {"model": upstream_model, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+        return anthropic_url(channel), anthropic_headers(channel, key, None), {**body, **channel.param_override}
+    if dialect == "gemini":
+        action = "embedContent" if embedding else "generateContent"
+        body = {"content": {"parts": [{"text": "hello world"}]}} if embedding else \
+            {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], "generationConfig": {"maxOutputTokens": 16}}
+        return gemini_url(channel, upstream_model, action, False), gemini_headers(channel, key), body
+    endpoint = ENDPOINTS["embeddings" if embedding else "chat"]
+    body = {"model": upstream_model, "input": "hello world"} if embedding else \
         {"model": upstream_model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 16}
     body.update(channel.param_override)
     adapter = adapter_for(channel.type)

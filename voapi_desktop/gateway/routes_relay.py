@@ -17,26 +17,41 @@ from .relay.pipeline import relay
 relay_routes = Blueprint("relay", __name__)
 
 
-def _state():
+def relay_state():
     return current_app.config["VOAPI_STATE"]
 
 
-def _caller():
-    snapshot = _state().snapshots.current
-    caller = authenticate(snapshot, raw_key(request.headers, request.path), request.remote_addr or "", clock.now())
+def current_caller():
+    snapshot = relay_state().snapshots.current
+    query_key = request.args.get("key", "") if request.path.startswith("/v1beta/") else ""
+    caller = authenticate(snapshot, raw_key(request.headers, request.path, query_key), request.remote_addr or "",
+                          clock.now())
     return snapshot, caller
 
 
-async def _read_request(endpoint: Endpoint):
+async def read_raw_body() -> bytes:
+    """The whole request body, or 413 when it is over MAX_REQUEST_BODY_MB."""
     try:
-        if endpoint.body == "multipart":
-            return await _read_multipart(endpoint)
-        raw = await request.get_data(cache=False)
+        return await request.get_data(cache=False)
     except RequestEntityTooLarge:
         raise PayloadTooLarge(f"the request body is larger than {_limit_mb()} MB") from None
+
+
+async def read_json_request(endpoint: Endpoint):
+    """A validated JSON request for `endpoint`."""
+    raw = await read_raw_body()
     parsed = validate(parse_json_body(raw, request.headers.get("Content-Type", "")), endpoint)
     parsed.size = len(raw)
     return parsed
+
+
+async def _read_request(endpoint: Endpoint):
+    if endpoint.body == "multipart":
+        try:
+            return await _read_multipart(endpoint)
+        except RequestEntityTooLarge:
+            raise PayloadTooLarge(f"the request body is larger than {_limit_mb()} MB") from None
+    return await read_json_request(endpoint)
 
 
 def _limit_mb() -> int:
@@ -70,10 +85,10 @@ async def _read_multipart(endpoint: Endpoint):
 
 def _relay_view(endpoint: Endpoint):
     async def view():
-        snapshot, caller = _caller()
+        snapshot, caller = current_caller()
         parsed = await _read_request(endpoint)
         ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, request.remote_addr or "")
-        return await relay(_state(), ctx, request.headers)
+        return await relay(relay_state(), ctx, request.headers)
     view.__name__ = f"relay_{endpoint.name}"
     return view
 
@@ -86,21 +101,38 @@ def _model_object(model: str) -> dict:
     return {"id": model, "object": "model", "created": 1700000000, "owned_by": "voapi"}
 
 
-def _visible_models() -> list[str]:
-    snapshot, caller = _caller()
+def visible_models() -> list[str]:
+    snapshot, caller = current_caller()
     models = snapshot.models_for(caller.group)
     limits = caller.token.model_limits
     return [m for m in models if not limits or m in limits]
 
 
+def _anthropic_caller() -> bool:
+    return "x-api-key" in request.headers and "anthropic-version" in request.headers
+
+
+def _anthropic_model(model: str) -> dict:
+    return {"type": "model", "id": model, "display_name": model, "created_at": "2024-01-01T00:00:00Z"}
+
+
 @relay_routes.get("/v1/models")
 async def list_models():
-    data = [_model_object(m) for m in _visible_models()]
-    return Response(orjson.dumps({"object": "list", "data": data}), content_type="application/json")
+    models = visible_models()
+    if _anthropic_caller():
+        g.dialect = "anthropic"
+        body = {"data": [_anthropic_model(m) for m in models], "has_more": False,
+                "first_id": models[0] if models else None, "last_id": models[-1] if models else None}
+    else:
+        body = {"object": "list", "data": [_model_object(m) for m in models]}
+    return Response(orjson.dumps(body), content_type="application/json")
 
 
 @relay_routes.get("/v1/models/<path:model>")
 async def get_model(model: str):
-    if model not in _visible_models():
+    if _anthropic_caller():
+        g.dialect = "anthropic"
+    if model not in visible_models():
         raise ModelNotFound(f"the model '{model}' does not exist or you do not have access to it", param="model")
-    return Response(orjson.dumps(_model_object(model)), content_type="application/json")
+    shape = _anthropic_model if _anthropic_caller() else _model_object
+    return Response(orjson.dumps(shape(model)), content_type="application/json")

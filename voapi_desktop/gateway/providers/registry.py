@@ -11,6 +11,8 @@ ADAPTERS: dict[str, Adapter] = {
     "openai": OpenAIAdapter(),
     "azure": AzureAdapter(),
 }
+# Dialects whose requests are built by their relay wire (gateway/relay/wires), not by an adapter.
+WIRE_DIALECTS = ("anthropic", "gemini")
 
 
 def adapter_for(channel_type: int) -> Adapter:

@@ -19,12 +19,12 @@ class Caller:
     channel_pin: int | None
 
 
-def raw_key(headers, path: str) -> str:
-    """The API key as sent: Bearer header, or x-api-key / x-goog-api-key."""
+def raw_key(headers, path: str, query_key: str = "") -> str:
+    """The API key as sent: Bearer header, x-api-key (Anthropic), x-goog-api-key or ?key= (Gemini)."""
     authorization = headers.get("authorization", "")
     if authorization:
         return authorization
-    return headers.get("x-api-key", "") or headers.get("x-goog-api-key", "")
+    return headers.get("x-api-key", "") or headers.get("x-goog-api-key", "") or query_key
 
 
 def authenticate(snapshot: Snapshot, raw: str, client_ip: str, now: int) -> Caller:

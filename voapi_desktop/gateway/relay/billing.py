@@ -19,6 +19,8 @@ from io import BytesIO
 from ...core import pricing
 from ...core.pricing import ModelPrice
 from ...core.tokenize import count_completion, count_request_input
+from ..dialects.anthropic_openai import anthropic_request_to_openai
+from ..dialects.gemini_openai import gemini_request_to_openai
 from ...store.billing import QuotaShort, Settlement, reserve
 from ..errors import BadRequest, QuotaExhausted
 from ..state import GatewayState
@@ -46,7 +48,7 @@ class Charge:
         if self.fixed_cost is not None:
             return self.fixed_cost
         return pricing.token_cost(self.price, self.group_ratio, usage.prompt_tokens, usage.completion_tokens,
-                                  usage.cached_tokens, self.quota_per_unit)
+                                  usage.cached_tokens, self.quota_per_unit, usage.cache_creation_tokens)
 
 
 def find_price(ctx: RelayContext) -> ModelPrice:
@@ -62,9 +64,11 @@ def find_price(ctx: RelayContext) -> ModelPrice:
 
 
 def _max_output(body: dict, fallback: int) -> int:
-    for name in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
-        if isinstance(body.get(name), int):
-            return body[name]
+    config = body.get("generationConfig") if isinstance(body.get("generationConfig"), dict) else {}
+    for value in (body.get("max_tokens"), body.get("max_completion_tokens"), body.get("max_output_tokens"),
+                  config.get("maxOutputTokens")):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
     return fallback
 
 
@@ -101,14 +105,33 @@ def _image_count(body: dict) -> int:
 def _reservation(charge: Charge, ctx: RelayContext) -> int:
     if charge.fixed_cost is not None:
         return pricing.estimate(charge.fixed_cost)
-    output = 0 if ctx.endpoint.name in ("embeddings", "moderations", "rerank") + AUDIO_IN else \
+    output = 0 if ctx.endpoint.name in ("embeddings", "moderations", "rerank", "gemini_embed") + AUDIO_IN else \
         _max_output(ctx.request.body, ctx.settings["PRE_CONSUMED_QUOTA"])
     usage = Usage(charge.prompt_estimate, output)
     return pricing.estimate(charge.cost_of(usage))
 
 
+def _countable(ctx: RelayContext) -> tuple[str, dict]:
+    """The endpoint name and body the tokenizer understands (native dialects counted as chat)."""
+    body, endpoint = ctx.request.body, ctx.endpoint.name
+    if endpoint == "messages":
+        return "chat", anthropic_request_to_openai(body)
+    if endpoint == "generate":
+        return "chat", gemini_request_to_openai(body, ctx.request.model, False)
+    if endpoint == "gemini_embed":
+        return "embeddings", {"input": [p.get("text", "") for c in _gemini_contents(body) for p in c]}
+    return endpoint, body
+
+
+def _gemini_contents(body: dict) -> list[list[dict]]:
+    requests = body.get("requests") if isinstance(body.get("requests"), list) else [body]
+    return [[p for p in ((r.get("content") or {}).get("parts") or ()) if isinstance(p, dict)]
+            for r in requests if isinstance(r, dict) and isinstance(r.get("content"), dict)]
+
+
 async def _count_input(ctx: RelayContext) -> int:
-    body, model, endpoint = ctx.request.body, ctx.request.model, ctx.endpoint.name
+    model = ctx.request.model
+    endpoint, body = _countable(ctx)
     if ctx.request.size <= INLINE_COUNT_LIMIT:
         return count_request_input(endpoint, body, model)
     return await asyncio.to_thread(count_request_input, endpoint, body, model)

@@ -30,3 +30,8 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in (
     Endpoint("rerank", "/rerank", required=("query", "documents")),
     Endpoint("responses", "/responses", can_stream=True, required=("input",)),
 )}
+
+# Native front doors of the other dialects (their routes live in routes_anthropic.py / routes_gemini.py).
+MESSAGES = Endpoint("messages", "/messages", can_stream=True, required=("messages",))
+GEMINI_GENERATE = Endpoint("generate", "/models:generateContent", can_stream=True)
+GEMINI_EMBED = Endpoint("gemini_embed", "/models:embedContent")

@@ -31,6 +31,7 @@ class ParsedRequest:
     body: dict  # JSON body, or the multipart text fields
     files: list[Upload] = field(default_factory=list)
     size: int = 0  # bytes of the request body, for deciding how to count its tokens
+    action: str = ""  # Gemini-native requests: generateContent, streamGenerateContent, embedContent, ...
 
     @property
     def client_wants_usage(self) -> bool:
@@ -123,7 +124,7 @@ def validate(body: dict, endpoint: Endpoint) -> ParsedRequest:
             raise BadRequest(f"'{name}' is required", param=name)
         if body[name] in ("", []):
             raise BadRequest(f"'{name}' must not be empty", param=name)
-    if endpoint.name == "chat":
+    if endpoint.name in ("chat", "messages"):
         _check_messages(body)
     for name in ("max_tokens", "max_completion_tokens", "max_output_tokens", "n"):
         _check_positive_int(body, name)

@@ -124,7 +124,7 @@ async def attempt_once(state: GatewayState, ctx: RelayContext, charge: Charge, c
         opened = await open_stream(ctx, upstream, relay)
         if isinstance(opened, AttemptFailure):
             return opened
-        return stream_response(state, ctx, charge, upstream, relay, opened)
+        return await stream_response(state, ctx, charge, upstream, relay, opened)
     return await plain_response(state, ctx, charge, upstream, wire)
 
 

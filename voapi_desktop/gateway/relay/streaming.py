@@ -81,18 +81,32 @@ async def open_stream(ctx: RelayContext, upstream: aiohttp.ClientResponse, relay
     return AttemptFailure(channel_id, "upstream closed the stream before sending any content")
 
 
-def stream_response(state: GatewayState, ctx: RelayContext, charge: Charge, upstream: aiohttp.ClientResponse,
-                    relay: StreamRelay, opened: bytes) -> Response:
+async def stream_response(state: GatewayState, ctx: RelayContext, charge: Charge,
+                          upstream: aiohttp.ClientResponse, relay: StreamRelay, opened: bytes) -> Response:
     content_type = upstream.headers.get("Content-Type", "text/event-stream")
     binary = ctx.endpoint.binary_response
     headers = {"Cache-Control": "no-cache"}
     if not binary:
         headers["X-Accel-Buffering"] = "no"
         content_type = relay_content_type(ctx, content_type)
-    response = Response(_forward(state, ctx, charge, upstream, relay, opened, binary), status=upstream.status,
-                        content_type=content_type, headers=headers)
+    body = _forward(state, ctx, charge, upstream, relay, opened, binary)
+    # Started here, so it is closed (and settles) even when the client leaves before the server
+    # begins to send it: a generator that never started would never run its `finally`.
+    first = await anext(body, b"")
+    response = Response(_then(first, body), status=upstream.status, content_type=content_type, headers=headers)
     response.timeout = None  # Quart's 60 s response timeout would cut long streams; ours apply instead
     return response
+
+
+async def _then(first: bytes, body):
+    """`first`, then the rest of an already started body, which is closed whatever happens."""
+    try:
+        if first:
+            yield first
+        async for chunk in body:
+            yield chunk
+    finally:
+        await body.aclose()
 
 
 def relay_content_type(ctx: RelayContext, upstream_type: str) -> str:

@@ -13,6 +13,7 @@ class Usage:
     completion_tokens: int = 0
     cached_tokens: int = 0
     reported: bool = False  # False: nothing came from upstream
+    cache_creation_tokens: int = 0  # part of prompt_tokens written to the prompt cache
 
     @property
     def total_tokens(self) -> int:
@@ -60,3 +61,14 @@ def usage_chunk_bytes(first_payload: bytes, usage: Usage, model: str) -> bytes:
              "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
                        "total_tokens": usage.total_tokens}}
     return b"data: " + orjson.dumps(chunk) + b"\n\n"
+
+
+def usage_from_counts(counts: dict | None) -> Usage | None:
+    """Usage from a translator's canonical counts {prompt_tokens, completion_tokens, cached_tokens, ...}."""
+    if not isinstance(counts, dict):
+        return None
+    try:
+        return Usage(int(counts.get("prompt_tokens") or 0), int(counts.get("completion_tokens") or 0),
+                     int(counts.get("cached_tokens") or 0), True, int(counts.get("cache_creation_tokens") or 0))
+    except (TypeError, ValueError):
+        return None

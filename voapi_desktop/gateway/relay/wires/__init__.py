@@ -9,9 +9,14 @@ from __future__ import annotations
 from ....core.channel_types import BY_ID
 from ....store.channels import ChannelInfo
 from ..context import RelayContext
+from .anthropic import AnthropicWire
+from .gemini import GeminiWire
 from .openai import OpenAIWire
+from .translated import TranslatedWire
 
-_OPENAI = OpenAIWire()
+PASS_THROUGH = {"openai": OpenAIWire(), "anthropic": AnthropicWire(), "gemini": GeminiWire()}
+# What a translation can carry: chat in every direction, embeddings from OpenAI clients to Gemini.
+TRANSLATABLE = {"chat", "messages", "generate"}
 
 
 def channel_dialect(channel: ChannelInfo) -> str:
@@ -24,6 +29,8 @@ def channel_dialect(channel: ChannelInfo) -> str:
 def wire_for(ctx: RelayContext, channel: ChannelInfo):
     """The wire for this request on this channel, or None when the channel cannot serve it."""
     dialect = channel_dialect(channel)
-    if ctx.inbound == "openai" and dialect == "openai":
-        return _OPENAI
+    if ctx.inbound == dialect:
+        return PASS_THROUGH[dialect]
+    if ctx.endpoint.name in TRANSLATABLE or (ctx.endpoint.name == "embeddings" and dialect == "gemini"):
+        return TranslatedWire(ctx.inbound, dialect)
     return None

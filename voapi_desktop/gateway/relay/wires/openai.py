@@ -9,6 +9,7 @@ from ....core import pricing
 from ....store.channels import ChannelInfo
 from ...providers.registry import adapter_for
 from ..context import RelayContext
+from ..endpoints import Endpoint
 from ..sse import SseRelay, error_event, streamed_text
 from ..usage import Usage, usage_chunk_bytes, usage_from
 from .base import Plain, UpstreamRequest, json_or_none
@@ -23,16 +24,17 @@ def openai_body(ctx: RelayContext, channel: ChannelInfo, body: dict) -> dict:
     """The client's body with the mapped model, forced stream usage and the channel's shaping."""
     body = dict(body)
     body["model"] = ctx.upstream_model
-    if ctx.request.stream and ctx.endpoint.name in ("chat", "completions") and ctx.settings["FORCE_STREAM_OPTION"]:
+    if ctx.request.stream and ctx.endpoint.name in ("chat", "completions", "messages", "generate") \
+            and ctx.settings["FORCE_STREAM_OPTION"]:
         options = body.get("stream_options") if isinstance(body.get("stream_options"), dict) else {}
         body["stream_options"] = {**options, "include_usage": True}  # so streams are billed from real usage
     body.update(channel.param_override)
     return apply_openai_system(drop_fields(body, channel), channel)
 
 
-def encode(ctx: RelayContext, body: dict):
+def encode(ctx: RelayContext, body: dict, endpoint: Endpoint):
     """JSON bytes, or a multipart form carrying the uploads."""
-    if ctx.endpoint.body == "json":
+    if endpoint.body == "json":
         return orjson.dumps(body), "application/json"
     form = aiohttp.FormData()
     for name, value in body.items():
@@ -42,15 +44,18 @@ def encode(ctx: RelayContext, body: dict):
     return form, None
 
 
-def openai_request(ctx: RelayContext, channel: ChannelInfo, key: str, client_headers, body: dict) -> UpstreamRequest:
+def openai_request(ctx: RelayContext, channel: ChannelInfo, key: str, client_headers, body: dict,
+                   endpoint: Endpoint | None = None) -> UpstreamRequest:
+    """The request to an OpenAI-type channel; `endpoint` when it differs from the client's (translation)."""
+    endpoint = endpoint or ctx.endpoint
     adapter = adapter_for(channel.type)
-    data, content_type = encode(ctx, openai_body(ctx, channel, body))
+    data, content_type = encode(ctx, openai_body(ctx, channel, body), endpoint)
     headers = {name: client_headers[name] for name in PASSED_HEADERS if name in client_headers}
     if content_type:
         headers["Content-Type"] = content_type
     headers.update(adapter.headers(channel, key))
     headers.update(channel.header_override)
-    return UpstreamRequest(adapter.url(channel, ctx.endpoint, ctx.upstream_model, ctx.settings), headers, data)
+    return UpstreamRequest(adapter.url(channel, endpoint, ctx.upstream_model, ctx.settings), headers, data)
 
 
 class OpenAIWire:

@@ -1,0 +1,340 @@
+"""Clients and channels of different dialects, translated through the OpenAI chat shape.
+
+    client body --to_canonical--> OpenAI chat body --channel codec--> upstream request
+    upstream answer --channel codec--> OpenAI chat answer / chunks --client codec--> client answer
+
+Supported: chat in every direction (OpenAI chat, Anthropic messages, Gemini generateContent),
+and OpenAI embeddings to Gemini channels.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from ....store.channels import ChannelInfo
+from ...dialects import anthropic_openai as anth
+from ...dialects import gemini_openai as gem
+from ..context import RelayContext
+from ..endpoints import ENDPOINTS
+from ..usage import Usage, usage_from, usage_from_counts
+from .anthropic import anthropic_headers, anthropic_url
+from .base import Plain, SseEvents, UpstreamRequest, json_or_none
+from .gemini import gemini_headers, gemini_url
+from .openai import openai_request
+from .shaping import apply_openai_system, drop_fields
+
+DEFAULT_MAX_TOKENS = 8192
+
+
+def canonical_request(ctx: RelayContext) -> dict:
+    """The client's request as an OpenAI chat (or embeddings) body."""
+    body, model = ctx.request.body, ctx.request.model
+    if ctx.inbound == "anthropic":
+        canonical = anth.anthropic_request_to_openai(body)
+    elif ctx.inbound == "gemini":
+        canonical = gem.gemini_request_to_openai(body, model, ctx.request.stream)
+    else:
+        canonical = dict(body)
+    canonical["model"] = model
+    if ctx.request.stream:
+        canonical["stream"] = True
+        canonical["stream_options"] = {"include_usage": True}
+    return canonical
+
+
+def canonical_endpoint(ctx: RelayContext) -> str:
+    return "embeddings" if ctx.endpoint.name == "embeddings" else "chat"
+
+
+def _shaped(ctx: RelayContext, channel: ChannelInfo) -> dict:
+    body = canonical_request(ctx)
+    body["model"] = ctx.upstream_model
+    body.update(channel.param_override)
+    return apply_openai_system(drop_fields(body, channel), channel)
+
+
+class TranslatedWire:
+    def __init__(self, client: str, channel: str):
+        self.client = client
+        self.wire = channel
+
+    def request(self, ctx: RelayContext, channel: ChannelInfo, key: str, client_headers) -> UpstreamRequest:
+        if self.wire == "openai":  # openai_request maps the model and shapes the body itself
+            endpoint = ENDPOINTS[canonical_endpoint(ctx)]
+            return openai_request(ctx, channel, key, client_headers, canonical_request(ctx), endpoint)
+        body = _shaped(ctx, channel)
+        if self.wire == "anthropic":
+            upstream = anth.openai_request_to_anthropic(body, DEFAULT_MAX_TOKENS)
+            return UpstreamRequest(anthropic_url(channel), anthropic_headers(channel, key, None),
+                                   orjson.dumps(upstream))
+        if canonical_endpoint(ctx) == "embeddings":
+            action, upstream = gem.openai_embeddings_to_gemini(body, ctx.upstream_model)
+            return UpstreamRequest(gemini_url(channel, ctx.upstream_model, action, False),
+                                   gemini_headers(channel, key), orjson.dumps(upstream))
+        action = "streamGenerateContent" if ctx.request.stream else "generateContent"
+        return UpstreamRequest(gemini_url(channel, ctx.upstream_model, action, ctx.request.stream),
+                               gemini_headers(channel, key), orjson.dumps(gem.openai_request_to_gemini(body)))
+
+    def plain(self, ctx: RelayContext, body: bytes, content_type: str) -> Plain | None:
+        parsed = json_or_none(body)
+        if not isinstance(parsed, dict):
+            return None
+        answer, usage = self._canonical_answer(ctx, parsed)
+        text, content = _answer_text(answer)
+        return Plain(orjson.dumps(self._client_answer(ctx, answer)), "application/json", usage, text,
+                     has_content=content or canonical_endpoint(ctx) != "chat")
+
+    def _canonical_answer(self, ctx: RelayContext, parsed: dict) -> tuple[dict, Usage | None]:
+        model = ctx.request.model
+        if self.wire == "anthropic":
+            usage = usage_from_counts(anth.anthropic_usage(parsed["usage"])) \
+                if isinstance(parsed.get("usage"), dict) else None
+            return anth.anthropic_response_to_openai(parsed, model), usage
+        if self.wire == "gemini":
+            if canonical_endpoint(ctx) == "embeddings":
+                answer = gem.gemini_embeddings_to_openai(parsed, model, ctx.request.body.get("encoding_format"))
+                return answer, None
+            answer = gem.gemini_response_to_openai(parsed, model)
+            return answer, usage_from(answer)
+        return parsed, usage_from(parsed)
+
+    def _client_answer(self, ctx: RelayContext, answer: dict) -> dict:
+        if self.client == "anthropic":
+            return anth.openai_response_to_anthropic(answer, ctx.request.model)
+        if self.client == "gemini":
+            return gem.openai_response_to_gemini(answer, ctx.request.model)
+        answer["model"] = ctx.request.model
+        return answer
+
+    def stream(self, ctx: RelayContext, local_usage) -> "TranslatedStream":
+        return TranslatedStream(_source(self.wire, ctx), _sink(self.client, ctx), local_usage)
+
+
+def _answer_text(answer: dict) -> tuple[str, bool]:
+    texts, content = [], False
+    for choice in answer.get("choices") or ():
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(message, dict):
+            if isinstance(message.get("content"), str) and message["content"]:
+                texts.append(message["content"])
+                content = True
+            content = content or bool(message.get("tool_calls"))
+    return "".join(texts), content
+
+
+# --- streams: a source turns upstream bytes into OpenAI chunks, a sink turns chunks into client bytes ---
+
+class OpenAISource:
+    def __init__(self) -> None:
+        self.events, self.done, self.error, self.counts = SseEvents(), False, None, None
+
+    def feed(self, chunk: bytes) -> list[dict]:
+        return self._chunks(self.events.feed(chunk))
+
+    def finish(self) -> list[dict]:
+        return self._chunks(self.events.rest())
+
+    def _chunks(self, events) -> list[dict]:
+        out = []
+        for _, data in events:
+            if data.strip() == b"[DONE]":
+                self.done = True
+                continue
+            obj = json_or_none(data)
+            if not isinstance(obj, dict):
+                continue
+            if isinstance(obj.get("error"), dict) and "choices" not in obj:
+                self.error = obj["error"]
+                continue
+            usage = usage_from(obj)
+            if usage is not None:
+                self.counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                               "cached_tokens": usage.cached_tokens}
+            out.append(obj)
+        return out
+
+
+class AnthropicSource:
+    def __init__(self, model: str) -> None:
+        self.events, self.convert = SseEvents(), anth.AnthropicStreamToOpenAI(model, include_usage=True)
+
+    done = property(lambda self: self.convert.done)
+    error = property(lambda self: self.convert.error)
+    counts = property(lambda self: self.convert.usage if self.convert.usage.get("completion_tokens") else None)
+
+    def feed(self, chunk: bytes) -> list[dict]:
+        return self._chunks(self.events.feed(chunk))
+
+    def finish(self) -> list[dict]:
+        return self._chunks(self.events.rest())
+
+    def _chunks(self, events) -> list[dict]:
+        out = []
+        for name, data in events:
+            obj = json_or_none(data)
+            if isinstance(obj, dict):
+                out += self.convert.feed(name, obj)
+        return out
+
+
+class GeminiSource:
+    def __init__(self, model: str) -> None:
+        self.events, self.convert = SseEvents(), gem.GeminiStreamToOpenAI(model, include_usage=True)
+        self.done = False
+
+    error = property(lambda self: self.convert.error)
+    counts = property(lambda self: self.convert.usage)
+
+    def feed(self, chunk: bytes) -> list[dict]:
+        return self._chunks(self.events.feed(chunk))
+
+    def finish(self) -> list[dict]:
+        return self._chunks(self.events.rest()) + (self.convert.finish() if self.done else [])
+
+    def _chunks(self, events) -> list[dict]:
+        out = []
+        for _, data in events:
+            obj = json_or_none(data)
+            if isinstance(obj, dict):
+                out += self.convert.feed(obj)
+        self.done = self.done or any(c.get("finish_reason") for chunk in out for c in chunk.get("choices") or ())
+        return out
+
+
+def _source(wire: str, ctx: RelayContext):
+    if wire == "anthropic":
+        return AnthropicSource(ctx.request.model)
+    if wire == "gemini":
+        return GeminiSource(ctx.request.model)
+    return OpenAISource()
+
+
+def openai_usage(usage: Usage) -> dict:
+    return {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens, "prompt_tokens_details": {"cached_tokens": usage.cached_tokens}}
+
+
+class OpenAISink:
+    def __init__(self, ctx: RelayContext) -> None:
+        self.model, self.wants_usage, self.sent_usage = ctx.request.model, ctx.request.client_wants_usage, False
+
+    def feed(self, chunk: dict) -> bytes:
+        if not chunk.get("choices") and chunk.get("usage"):
+            if not self.wants_usage:
+                return b""
+            self.sent_usage = True
+        chunk["model"] = self.model
+        return b"data: " + orjson.dumps(chunk) + b"\n\n"
+
+    def finish(self, usage: Usage) -> bytes:
+        extra = b""
+        if self.wants_usage and not self.sent_usage:
+            chunk = {"id": "", "object": "chat.completion.chunk", "created": 0, "model": self.model, "choices": [],
+                     "usage": openai_usage(usage)}
+            extra = b"data: " + orjson.dumps(chunk) + b"\n\n"
+        return extra + b"data: [DONE]\n\n"
+
+    def error_event(self, message: str) -> bytes:
+        body = {"error": {"message": message, "type": "upstream_error", "param": None, "code": "upstream_error"}}
+        return b"data: " + orjson.dumps(body) + b"\n\ndata: [DONE]\n\n"
+
+
+class AnthropicSink:
+    def __init__(self, ctx: RelayContext) -> None:
+        self.convert = anth.OpenAIStreamToAnthropic(ctx.request.model)
+
+    def feed(self, chunk: dict) -> bytes:
+        return b"".join(anth.format_event(name, data) for name, data in self.convert.feed(chunk))
+
+    def finish(self, usage: Usage) -> bytes:
+        return b"".join(anth.format_event(name, data) for name, data in self.convert.finish(openai_usage(usage)))
+
+    def error_event(self, message: str) -> bytes:
+        return anth.format_event(*self.convert.error_event(message))
+
+
+class GeminiSink:
+    def __init__(self, ctx: RelayContext) -> None:
+        self.convert = gem.OpenAIStreamToGemini(ctx.request.model)
+
+    def feed(self, chunk: dict) -> bytes:
+        return b"".join(gem.format_sse(obj) for obj in self.convert.feed(chunk))
+
+    def finish(self, usage: Usage) -> bytes:
+        return b"".join(gem.format_sse(obj) for obj in self.convert.finish())
+
+    def error_event(self, message: str) -> bytes:
+        return gem.format_sse(gem.gemini_error(502, message))
+
+
+def _sink(client: str, ctx: RelayContext):
+    if client == "anthropic":
+        return AnthropicSink(ctx)
+    if client == "gemini":
+        return GeminiSink(ctx)
+    return OpenAISink(ctx)
+
+
+class TranslatedStream:
+    """Source -> OpenAI chunks -> sink; keeps the text for a local count and notices errors."""
+
+    def __init__(self, source, sink, local_usage) -> None:
+        self.source, self.sink, self.local_usage = source, sink, local_usage
+        self._text: list[str] = []
+        self._content = False
+        self._closed = False  # an error event or the terminators went out
+
+    @property
+    def done(self) -> bool:
+        return self._closed
+
+    @property
+    def error(self) -> dict | None:
+        return self.source.error
+
+    def feed(self, chunk: bytes) -> bytes:
+        out = [self._pass(c) for c in self.source.feed(chunk)]
+        if self.source.error is not None and not self._closed:
+            self._closed = True
+            message = str(self.source.error.get("message") or "the upstream reported an error")
+            out.append(self.sink.error_event(message))
+        return b"".join(out)
+
+    def _pass(self, chunk: dict) -> bytes:
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            if isinstance(delta, dict):
+                if isinstance(delta.get("content"), str) and delta["content"]:
+                    self._text.append(delta["content"])
+                    self._content = True
+                for call in delta.get("tool_calls") or ():
+                    self._content = True
+                    arguments = (call.get("function") or {}).get("arguments") if isinstance(call, dict) else None
+                    if isinstance(arguments, str):
+                        self._text.append(arguments)
+        return self.sink.feed(chunk)
+
+    def finish(self) -> bytes:
+        if self._closed:
+            return b""
+        out = [self._pass(c) for c in self.source.finish()]
+        if self.source.done:
+            self._closed = True
+            out.append(self.sink.finish(self.usage() or self.local_usage()))
+        return b"".join(out)
+
+    def has_content(self) -> bool:
+        return self._content or self.source.done
+
+    def usage(self) -> Usage | None:
+        return usage_from_counts(self.source.counts)
+
+    def text(self) -> str:
+        return "".join(self._text)
+
+    def error_event(self, message: str, code: str = "upstream_error") -> bytes:
+        self._closed = True
+        return self.sink.error_event(message)
+
+    def ending(self) -> bytes:
+        return self.error_event("the upstream closed the stream before it finished")

@@ -1,0 +1,54 @@
+"""The Gemini front door: POST /v1beta/models/{model}:{action} and GET /v1beta/models."""
+
+from __future__ import annotations
+
+import orjson
+from quart import Blueprint, Response, g, request
+
+from .dialects.gemini_openai import gemini_models_list
+from .errors import BadRequest, ModelNotFound
+from .relay.context import RelayContext
+from .relay.endpoints import GEMINI_EMBED, GEMINI_GENERATE
+from .relay.parse import ROUTING_FIELDS, ParsedRequest, parse_json_body
+from .relay.pipeline import relay
+from .routes_relay import current_caller, read_raw_body, relay_state, visible_models
+
+gemini_routes = Blueprint("gemini", __name__)
+GENERATE = ("generateContent", "streamGenerateContent")
+EMBED = ("embedContent", "batchEmbedContents")
+
+
+@gemini_routes.before_request
+async def speak_gemini() -> None:
+    g.dialect = "gemini"  # errors in Gemini's envelope
+
+
+@gemini_routes.get("/v1beta/models")
+async def list_models():
+    return Response(orjson.dumps(gemini_models_list(visible_models())), content_type="application/json")
+
+
+@gemini_routes.post("/v1beta/models/<path:target>")
+async def call_model(target: str):
+    model, _, action = target.rpartition(":")
+    model = model.removeprefix("models/")
+    if not model or action not in GENERATE + EMBED:
+        raise ModelNotFound(f"unknown method '{target}'; use {{model}}:generateContent, :streamGenerateContent, "
+                            ":embedContent or :batchEmbedContents")
+    snapshot, caller = current_caller()
+    raw = await read_raw_body()
+    body = parse_json_body(raw, request.headers.get("Content-Type", ""))
+    for name in ROUTING_FIELDS:
+        body.pop(name, None)
+    if action in GENERATE and not isinstance(body.get("contents"), list | dict):
+        raise BadRequest("'contents' is required: a list of {role, parts}")
+    sse = request.args.get("alt") == "sse"
+    stream = action == "streamGenerateContent" and sse
+    parsed = ParsedRequest(model=model, stream=stream, body=body, size=len(raw),
+                           action="generateContent" if action == "streamGenerateContent" and not sse else action)
+    endpoint = GEMINI_GENERATE if action in GENERATE else GEMINI_EMBED
+    ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, request.remote_addr or "", inbound="gemini")
+    response = await relay(relay_state(), ctx, request.headers)
+    if action == "streamGenerateContent" and not sse:  # Gemini's non-SSE stream is one JSON array
+        response.set_data(b"[" + await response.get_data() + b"]")
+    return response
