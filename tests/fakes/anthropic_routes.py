@@ -8,7 +8,8 @@ Routes (``anthropic.Anthropic(base_url=up.url)``):
 (``GET /v1/models`` stays the OpenAI list.)  The key is read from
 ``x-api-key``, else ``Authorization: Bearer`` (recorded as ``.key``).  The
 ``anthropic-version`` header is required: without it the answer is Anthropic's
-400 ``invalid_request_error``.  ``require_keys`` rejects other keys with the
+400 ``invalid_request_error`` (checked after ``require_keys`` and before any
+``Behaviour``, so a gateway that forgets the header fails even in fault tests).  ``require_keys`` rejects other keys with the
 recorded 401 ``authentication_error`` body.  A body that is not a JSON object,
 or has no ``messages`` list, gets a 400 ``invalid_request_error``;
 ``max_tokens`` is not enforced (the real API requires it).

@@ -347,5 +347,6 @@ class GeminiRoutes:
         elems = [json.dumps(c, indent=2, ensure_ascii=False).replace("<", "\\u003c") for c in chunks]
         events = [("[" if i == 0 else "\n,\r\n").encode() + e.encode() for i, e in enumerate(elems)]
         events.append(b"\n]")
-        error = b"\n,\r\n" + json.dumps(_MIDSTREAM_ERROR, indent=2).encode() + b"\n]"
+        sep = b"[" if beh.midstream_error_after_chunks == 0 else b"\n,\r\n"
+        error = sep + json.dumps(_MIDSTREAM_ERROR, indent=2).encode() + b"\n]"
         return await self._stream(ctx, events, error, content_type=_JSON)

@@ -65,6 +65,7 @@ def test_generate_content_sdk(up, sdk):
     assert (u.prompt_token_count, u.candidates_token_count, u.total_token_count) == (PROMPT_TOKENS, 4, PROMPT_TOKENS + 4)
     rec = up.requests[-1]
     assert (rec.method, rec.path, rec.key) == ("POST", f"/v1beta/models/{MODEL}:generateContent", "g-key")
+    assert rec.model == MODEL  # taken from the path
     assert rec.headers["x-goog-api-key"] == "g-key"
     assert rec.json["systemInstruction"]["parts"][0]["text"] == SYSTEM
 
@@ -186,6 +187,10 @@ def test_midstream_error_sdk_and_raw(up, sdk, client):
     up.behave("raw", Behaviour(midstream_error_after_chunks=1))
     frames = client.post(_url("streamGenerateContent") + "?alt=sse", json=BODY).content.split(b"\r\n\r\n")
     assert len(frames) == 3 and json.loads(frames[1][6:])["error"]["status"] == "UNAVAILABLE"
+    for n in (0, 1):  # JSON-array mode: the error is one more element, the array stays valid JSON
+        up.behave("raw", Behaviour(midstream_error_after_chunks=n))
+        arr = client.post(_url("streamGenerateContent"), json=BODY).json()
+        assert len(arr) == n + 1 and arr[-1]["error"]["code"] == 503
 
 
 def test_embeddings_and_count_tokens(up, sdk, client):

@@ -136,11 +136,14 @@ class Recorded:
 
     @property
     def model(self) -> str | None:
-        """``json["model"]`` if present (multipart bodies: None)."""
+        """``json["model"]`` if present (multipart bodies: None); for Gemini
+        routes the model named in the path (``/v1beta/models/<model>:…``)."""
         if isinstance(self.json, dict):
             m = self.json.get("model")
-            return m if isinstance(m, str) else None
-        return None
+            if isinstance(m, str):
+                return m
+        g = re.search(r"/models/([^/:]+):", self.path) if is_gemini_path(self.path) else None
+        return g.group(1) if g else None
 
 
 @dataclass
