@@ -13,6 +13,7 @@ Prices used throughout (worked out by hand in each test):
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import threading
@@ -452,3 +453,23 @@ def test_a_client_that_leaves_during_the_reservation_gets_it_back(gateway, upstr
     assert upstream.wait_for(lambda: not gateway.flush() and Reservation.select().count() == 0, timeout=3)
     assert upstream.requests == []
     assert_untouched(gateway, alice, channel.id)
+
+
+def test_a_client_that_leaves_before_its_stream_is_sent_is_still_settled(gateway, upstream, channel, alice):
+    """The answer is ready but the server has not begun sending it when the client leaves."""
+    @gateway.server.app.after_request
+    async def slow_to_send(response):
+        if response.mimetype == "text/event-stream":
+            await asyncio.sleep(1.0)  # the client gives up meanwhile
+        return response
+    count_request_input("chat", {"messages": HELLO}, "gpt-4o-mini")  # the tokenizer is loaded: no delay before
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(gateway.base_url + "/chat/completions",
+                   json={"model": "gpt-4o-mini", "messages": HELLO, "stream": True},
+                   headers={"Authorization": f"Bearer {alice.key}"}, timeout=0.5)
+    assert len(upstream.requests) == 1
+    assert upstream.wait_for(lambda: not gateway.flush() and Reservation.select().count() == 0, timeout=3)
+    [row] = list_logs(type=CONSUME, username="alice")
+    assert row["is_stream"]
+    assert_books(gateway, alice, channel.id, [(row["quota"], row["prompt_tokens"], row["completion_tokens"])])
+    assert row["quota"] > 0
