@@ -21,25 +21,30 @@ class PriceTable:
 
     def find(self, model: str) -> ModelPrice | None:
         """The price of a model, or None when it has none."""
-        found = self.models.get(model)
-        if found is not None:
-            return found
-        best = ""
-        for name in self.models:
-            if len(name) > len(best) and model.startswith(name + "-"):
-                best = name
-        return self.models[best] if best else None
+        name = priced_name(self.models, model)
+        return self.models[name] if name else None
 
     def group_ratio(self, group: str) -> Fraction:
         return self.groups.get(group, Fraction(1))
 
     def image_ratio(self, model: str, size: str, quality: str) -> Fraction:
-        table = self.image_ratios.get(model, {})
+        table = self.image_ratios.get(priced_name(self.image_ratios, model) or model, {})
         return table.get(f"{quality} {size}", table.get(size, Fraction(1)))
 
     def merged(self, overrides: Mapping[str, ModelPrice], groups: Mapping[str, Fraction]) -> "PriceTable":
         """A table with the operator's prices and group ratios on top of this one."""
         return PriceTable({**self.models, **overrides}, self.image_ratios, {**self.groups, **groups})
+
+
+def priced_name(table: Mapping[str, object], model: str) -> str:
+    """The key of `table` that prices `model`: itself, or the longest 'name-' prefix; '' if none."""
+    if model in table:
+        return model
+    best = ""
+    for name in table:
+        if len(name) > len(best) and model.startswith(name + "-"):
+            best = name
+    return best
 
 
 def parse_table(data: Mapping) -> PriceTable:

@@ -8,16 +8,14 @@ usage: that is how its holder finds out why requests are refused.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from quart import Blueprint, current_app, request
 
 from ..core import clock
-from ..core.keys import parse_api_key
 from ..store.errors import NotFound
 from ..store.snapshot import Snapshot
 from ..store.usage import TokenUsage, usage_totals
-from .errors import QuotaExhausted, Unauthorized
+from .errors import Unauthorized
 from .relay.auth import Caller, authenticate, raw_key
 
 usage_routes = Blueprint("usage", __name__)
@@ -25,14 +23,8 @@ UNLIMITED_USD = 100000000
 
 
 def _authenticate(snapshot: Snapshot) -> Caller:
-    raw, ip, now = raw_key(request.headers, request.path), request.remote_addr or "", clock.now()
-    try:
-        return authenticate(snapshot, raw, ip, now)
-    except QuotaExhausted:
-        # Check everything else (IP allow-list, owner enabled) with the balance set aside.
-        token = snapshot.tokens[parse_api_key(raw).key]
-        spare = dataclasses.replace(snapshot, tokens={token.key: dataclasses.replace(token, unlimited_quota=True)})
-        return authenticate(spare, raw, ip, now)
+    """The key's holder; an exhausted key may still read its usage (authenticate does not check balances)."""
+    return authenticate(snapshot, raw_key(request.headers, request.path), request.remote_addr or "", clock.now())
 
 
 async def _token_usage() -> tuple[Snapshot, TokenUsage]:
