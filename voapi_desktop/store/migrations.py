@@ -34,10 +34,15 @@ def _step_billing(db: pw.Database) -> None:
     db.create_tables(tables.BILLING_TABLES, safe=True)
 
 
+def _step_risk(db: pw.Database) -> None:
+    db.create_tables(tables.RISK_TABLES, safe=True)
+
+
 STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (1, "users, tokens, channels, abilities, options, logs", _step_initial),
     (2, "indexes for log queries by time, user, token and request id", _step_log_indexes),
     (3, "prices, reservations, hourly usage, redemption codes, check-ins, job state", _step_billing),
+    (4, "risk events (sensitive-word refusals) and login records", _step_risk),
 ]
 LATEST = STEPS[-1][0]
 

@@ -207,3 +207,38 @@ class JobState(BaseModel):
 
 
 BILLING_TABLES = (ModelPriceRow, Reservation, QuotaData, Redemption, Checkin, JobState)
+
+
+class RiskEvent(BaseModel):
+    """A request refused for sensitive words: who, from where, which words, and where in the prompt."""
+    created_at = pw.BigIntegerField(default=0)
+    user_id = pw.IntegerField(default=0)
+    username = pw.CharField(max_length=32, default="")
+    token_id = pw.IntegerField(default=0)
+    token_name = pw.CharField(max_length=64, default="")
+    ip = pw.CharField(max_length=64, default="")
+    model = pw.CharField(max_length=255, default="")
+    words = pw.TextField(default="")  # one matched word per line
+    excerpt = pw.TextField(default="")
+    dialect = pw.CharField(max_length=16, default="")  # openai, anthropic, gemini
+
+    class Meta:
+        table_name = "risk_event"
+        indexes = ((("created_at",), False), (("user_id", "created_at"), False))
+
+
+class LoginRecord(BaseModel):
+    """One sign-in attempt, successful or not."""
+    created_at = pw.BigIntegerField(default=0)
+    user_id = pw.IntegerField(default=0)  # 0 when the username matched no user
+    username = pw.CharField(max_length=64, default="")  # as typed
+    ip = pw.CharField(max_length=64, default="")
+    user_agent = pw.CharField(max_length=255, default="")
+    success = pw.BooleanField(default=False)
+
+    class Meta:
+        table_name = "login_record"
+        indexes = ((("created_at",), False), (("user_id", "created_at"), False), (("ip", "created_at"), False))
+
+
+RISK_TABLES = (RiskEvent, LoginRecord)

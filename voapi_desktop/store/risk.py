@@ -1,0 +1,130 @@
+"""Risk control records: sensitive-word refusals, sign-in history, and disabling a user for cause."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..core import clock
+from .changes import publish
+from .logs import SYSTEM, LogEntry
+from .tables import Log, LoginRecord, RiskEvent, User
+from .transactions import write_transaction
+from .users import ROLE_ROOT, STATUS_DISABLED, STATUS_ENABLED
+
+EXCERPT_MAX = 1000  # characters of prompt kept with a risk event
+
+
+@dataclass(frozen=True)
+class RiskEventInfo:
+    id: int
+    created_at: int
+    user_id: int
+    username: str
+    token_id: int
+    token_name: str
+    ip: str
+    model: str
+    words: tuple[str, ...]
+    excerpt: str
+    dialect: str
+
+
+@dataclass(frozen=True)
+class LoginInfo:
+    id: int
+    created_at: int
+    user_id: int
+    username: str
+    ip: str
+    user_agent: str
+    success: bool
+
+
+def _cut(text: object, size: int) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _risk_info(row: RiskEvent) -> RiskEventInfo:
+    return RiskEventInfo(row.id, row.created_at, row.user_id, row.username, row.token_id, row.token_name, row.ip,
+                         row.model, tuple(w for w in row.words.split("\n") if w), row.excerpt, row.dialect)
+
+
+def _login_info(row: LoginRecord) -> LoginInfo:
+    return LoginInfo(row.id, row.created_at, row.user_id, row.username, row.ip, row.user_agent, bool(row.success))
+
+
+def record_risk_event(*, user_id: int = 0, username: str = "", token_id: int = 0, token_name: str = "",
+                      ip: str = "", model: str = "", words: Iterable[str] = (), excerpt: str = "",
+                      dialect: str = "", created_at: int | None = None) -> RiskEventInfo:
+    """Store one sensitive-word refusal; long values are cut to fit their columns."""
+    words = [w.replace("\n", " ").strip() for w in words if isinstance(w, str) and w.strip()]
+    row = RiskEvent.create(
+        created_at=clock.now() if created_at is None else created_at, user_id=user_id,
+        username=_cut(username, 32), token_id=token_id, token_name=_cut(token_name, 64), ip=_cut(ip, 64),
+        model=_cut(model, 255), words="\n".join(words), excerpt=_cut(excerpt, EXCERPT_MAX),
+        dialect=_cut(dialect, 16))
+    publish("log")  # a record, like a log row: no snapshot rebuild
+    return _risk_info(row)
+
+
+def list_risk_events(limit: int = 50, user_id: int | None = None, before_id: int | None = None) -> list[RiskEventInfo]:
+    """Newest first; `before_id` pages back through older events."""
+    query = RiskEvent.select()
+    if user_id is not None:
+        query = query.where(RiskEvent.user_id == user_id)
+    if before_id is not None:
+        query = query.where(RiskEvent.id < before_id)
+    rows = query.order_by(RiskEvent.created_at.desc(), RiskEvent.id.desc()).limit(max(0, limit))
+    return [_risk_info(row) for row in rows]
+
+
+def record_login(*, username: str, success: bool, user_id: int = 0, ip: str = "", user_agent: str = "",
+                 created_at: int | None = None) -> LoginInfo:
+    """Store one sign-in attempt (`user_id` 0 when the name matched nobody)."""
+    row = LoginRecord.create(
+        created_at=clock.now() if created_at is None else created_at, user_id=user_id,
+        username=_cut(username, 64), ip=_cut(ip, 64), user_agent=_cut(user_agent, 255), success=bool(success))
+    publish("log")
+    return _login_info(row)
+
+
+def list_logins(limit: int = 50, user_id: int | None = None, username: str | None = None,
+                ip: str | None = None, success: bool | None = None,
+                before_id: int | None = None) -> list[LoginInfo]:
+    """Newest first, optionally for one user, name, address or outcome."""
+    query = LoginRecord.select()
+    if user_id is not None:
+        query = query.where(LoginRecord.user_id == user_id)
+    if username is not None:
+        query = query.where(LoginRecord.username == username)
+    if ip is not None:
+        query = query.where(LoginRecord.ip == ip)
+    if success is not None:
+        query = query.where(LoginRecord.success == bool(success))
+    if before_id is not None:
+        query = query.where(LoginRecord.id < before_id)
+    rows = query.order_by(LoginRecord.created_at.desc(), LoginRecord.id.desc()).limit(max(0, limit))
+    return [_login_info(row) for row in rows]
+
+
+def ban_user(user_id: int, reason: str) -> bool:
+    """Disable an enabled user for `reason`, with a SYSTEM log row; True when this call disabled them.
+
+    Idempotent: a user already disabled (or unknown) is left alone and gets no
+    second log row, so concurrent requests crossing a threshold ban once. The
+    root user is never disabled: that would lock the owner out.
+    """
+    reason = reason.strip() or "risk control"
+    with write_transaction():
+        changed = User.update(status=STATUS_DISABLED).where(
+            (User.id == user_id) & (User.status == STATUS_ENABLED) & (User.role != ROLE_ROOT)).execute()
+        if changed:
+            username = User.select(User.username).where(User.id == user_id).scalar() or ""
+            Log.insert(LogEntry(SYSTEM, user_id=user_id, username=username,
+                                content=f"user disabled: {reason}").row()).execute()
+    if changed:
+        publish("user")
+        publish("log")
+    return bool(changed)
