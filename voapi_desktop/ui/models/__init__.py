@@ -1,0 +1,1 @@
+"""Thin read-only table models over lists of dataclasses, and the proxies that sort, filter and page them."""

@@ -1,0 +1,87 @@
+"""Channels as a table: status, type, models, priority, weight, response time, balance, used quota, test."""
+
+from __future__ import annotations
+
+from ...store.channels import AUTO_DISABLED, ENABLED, ChannelInfo
+from ..context import Context
+from ..theme import STATUS_COLORS
+from .table_model import Column, RowsTableModel
+
+STATUS_KEYS = {ENABLED: "status.enabled", 2: "status.disabled", AUTO_DISABLED: "status.auto_disabled"}
+
+
+def _status_color(c: ChannelInfo) -> str:
+    return STATUS_COLORS["ok" if c.status == ENABLED else "error" if c.status == AUTO_DISABLED else "muted"]
+
+
+class ChannelTableModel(RowsTableModel):
+    """Also shows the latest test result of each channel (kept here, not in the database)."""
+
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__([], ctx.i18n, parent)
+        self.ctx = ctx
+        self.results: dict[int, object] = {}  # channel id -> channel_test.TestResult
+        tr = ctx.tr
+        self._columns = [
+            Column("channels.col.id", lambda c: str(c.id), sort=lambda c: c.id, align_right=True),
+            Column("channels.col.name", lambda c: c.name),
+            Column("channels.col.status", lambda c: tr(STATUS_KEYS.get(c.status, "status.disabled")),
+                   sort=lambda c: c.status, color=_status_color, tooltip=lambda c: c.status_reason),
+            Column("channels.col.type", lambda c: c.type_name),
+            Column("channels.col.models", lambda c: ", ".join(c.models), tooltip=lambda c: "\n".join(c.models)),
+            Column("channels.col.groups", lambda c: ", ".join(c.groups)),
+            Column("channels.col.tag", lambda c: c.tag),
+            Column("channels.col.priority", lambda c: str(c.priority), sort=lambda c: c.priority,
+                   align_right=True),
+            Column("channels.col.weight", lambda c: str(c.weight), sort=lambda c: c.weight, align_right=True),
+            Column("channels.col.response", self._response_text, sort=lambda c: c.response_time,
+                   align_right=True, color=self._response_color),
+            Column("channels.col.balance", lambda c: f"{c.balance:.2f}" if c.balance else "",
+                   sort=lambda c: float(c.balance), align_right=True),
+            Column("channels.col.used", lambda c: ctx.money(c.used_quota), sort=lambda c: c.used_quota,
+                   align_right=True),
+            Column("channels.col.test", self._test_text, sort=self._test_sort, color=self._test_color,
+                   tooltip=self._test_tooltip),
+        ]
+
+    def _response_text(self, c: ChannelInfo) -> str:
+        return f"{c.response_time} ms" if c.test_time else ""
+
+    def _response_color(self, c: ChannelInfo) -> str | None:
+        if not c.test_time:
+            return None
+        return STATUS_COLORS["ok" if c.response_time < 3000 else "warn" if c.response_time < 8000 else "error"]
+
+    def _test_text(self, c: ChannelInfo) -> str:
+        return self.result_text(self.results.get(c.id))
+
+    def result_text(self, result) -> str:
+        if result is None:
+            return ""
+        if result == "running":
+            return self.ctx.tr("channels.test.running")
+        return self.ctx.tr("channels.test.ok" if result.ok else "channels.test.failed", ms=result.elapsed_ms)
+
+    def _test_sort(self, c: ChannelInfo) -> int:
+        result = self.results.get(c.id)
+        return -1 if result is None or result == "running" else (0 if result.ok else 1)
+
+    def _test_color(self, c: ChannelInfo) -> str | None:
+        result = self.results.get(c.id)
+        if result is None or result == "running":
+            return STATUS_COLORS["muted"]
+        return STATUS_COLORS["ok" if result.ok else "error"]
+
+    def _test_tooltip(self, c: ChannelInfo) -> str:
+        result = self.results.get(c.id)
+        if result is None or result == "running":
+            return ""
+        return f"{result.model}: HTTP {result.status} — {result.message}"
+
+    def set_result(self, channel_id: int, result) -> None:
+        """A test started ("running") or finished (a TestResult): repaint that channel's row."""
+        self.results[channel_id] = result
+        for row, channel in enumerate(self.rows()):
+            if channel.id == channel_id:
+                last = self.columnCount() - 1
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
