@@ -1,0 +1,76 @@
+"""One function per channel action; each runs the service call off the GUI thread."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable
+
+from ...gateway import channel_test
+from ...store import channels as service
+from ..context import Context
+
+Done = Callable[[object], None] | None
+Failed = Callable[[BaseException], None] | None
+
+
+def load_channels() -> list[service.ChannelInfo]:
+    return service.list_channels()
+
+
+def create_channel(ctx: Context, fields: dict, *, success: Done = None, failure: Failed = None) -> None:
+    ctx.ops.run(lambda: service.create_channel(**fields), writes=("channel",), success=success, failure=failure)
+
+
+def update_channel(ctx: Context, channel_id: int, fields: dict, *, success: Done = None,
+                   failure: Failed = None) -> None:
+    ctx.ops.run(lambda: service.update_channel(channel_id, **fields), writes=("channel",), success=success,
+                failure=failure)
+
+
+def set_enabled(ctx: Context, channel_ids: list[int], enabled: bool, *, success: Done = None,
+                failure: Failed = None) -> None:
+    status = service.ENABLED if enabled else service.MANUALLY_DISABLED
+
+    def run() -> int:
+        for channel_id in channel_ids:
+            service.set_channel_status(channel_id, status, "" if enabled else "disabled by the operator")
+        return len(channel_ids)
+    ctx.ops.run(run, writes=("channel",), success=success, failure=failure)
+
+
+def set_tag(ctx: Context, channel_ids: list[int], tag: str, *, success: Done = None, failure: Failed = None) -> None:
+    def run() -> int:
+        for channel_id in channel_ids:
+            service.update_channel(channel_id, tag=tag)
+        return len(channel_ids)
+    ctx.ops.run(run, writes=("channel",), success=success, failure=failure)
+
+
+def delete_channels(ctx: Context, channel_ids: list[int], *, success: Done = None, failure: Failed = None) -> None:
+    def run() -> int:
+        for channel_id in channel_ids:
+            service.delete_channel(channel_id)
+        return len(channel_ids)
+    ctx.ops.run(run, writes=("channel",), success=success, failure=failure)
+
+
+def _test_settings(ctx: Context):
+    return ctx.gateway.settings() or ctx.settings
+
+
+def test_channel(ctx: Context, channel: service.ChannelInfo, *, success: Done = None,
+                 failure: Failed = None) -> None:
+    """One small request through the channel (network pool); the enable/disable rules apply."""
+    settings = _test_settings(ctx)
+
+    def run():
+        fresh = service.get_channel(channel.id)
+        return asyncio.run(channel_test.test_channel(fresh, settings))
+    ctx.ops.run(run, network=True, writes=("channel",), success=success, failure=failure)
+
+
+def test_all(ctx: Context, *, success: Done = None, failure: Failed = None) -> None:
+    """Every channel that is not manually disabled; rows update as each test records its latency."""
+    settings = _test_settings(ctx)
+    ctx.ops.run(lambda: asyncio.run(channel_test.test_all(service.list_channels(), settings)), network=True,
+                writes=("channel",), success=success, failure=failure)

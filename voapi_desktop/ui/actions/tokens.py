@@ -1,0 +1,51 @@
+"""One function per API-key action; each runs the service call off the GUI thread."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ...store import tokens as service
+from ...store import users
+from .. import admin_writes
+from ..context import Context
+
+Done = Callable[[object], None] | None
+Failed = Callable[[BaseException], None] | None
+
+
+def load_tokens() -> list[service.TokenInfo]:
+    return service.list_tokens()
+
+
+def load_usernames() -> list[str]:
+    return [u.username for u in users.list_users()]
+
+
+def create_token(ctx: Context, fields: dict, *, success: Done = None, failure: Failed = None) -> None:
+    """fields: username, name, quota, unlimited, models, expires_at, allow_ips, group."""
+    fields = dict(fields)
+    username = fields.pop("username")
+    name = fields.pop("name")
+
+    def run() -> service.TokenInfo:
+        return service.create_token(users.find_user(username).id, name, **fields)
+    ctx.ops.run(run, writes=("token",), success=success, failure=failure)
+
+
+def set_enabled(ctx: Context, token_ids: list[int], enabled: bool, *, success: Done = None,
+                failure: Failed = None) -> None:
+    status = service.ENABLED if enabled else service.DISABLED
+
+    def run() -> int:
+        for token_id in token_ids:
+            service.set_token_status(token_id, status)
+        return len(token_ids)
+    ctx.ops.run(run, writes=("token",), success=success, failure=failure)
+
+
+def delete_tokens(ctx: Context, token_ids: list[int], *, success: Done = None, failure: Failed = None) -> None:
+    def run() -> int:
+        for token_id in token_ids:
+            admin_writes.delete_token(token_id)
+        return len(token_ids)
+    ctx.ops.run(run, writes=("token",), success=success, failure=failure)

@@ -1,0 +1,1 @@
+"""Edit dialogs (channel, token, user) and the new-key dialog."""

@@ -1,0 +1,139 @@
+"""Channels: add / edit / test / enable / disable / tag / delete; filter by status and type."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QWidget
+
+from ...core.channel_types import CHANNEL_TYPES
+from ...store.channels import MANUALLY_DISABLED, ChannelInfo
+from ..actions import channels as actions
+from ..context import Context
+from ..dialogs.channel_editor import ChannelEditor
+from ..models.channel_table import STATUS_KEYS, ChannelTableModel
+from ..widgets.list_page import ONE, SOME, ListPage
+from ..widgets.prompts import ask, ask_text
+
+
+class ChannelsPage(ListPage):
+    page_id = "channels"
+    title_key = "nav.channels"
+    kinds = ("channel",)
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None):
+        super().__init__(ctx, ChannelTableModel(ctx), parent)
+        self.dialog: ChannelEditor | None = None
+        self.add_action("channels.add", self.add_channel, primary=True)
+        self.add_action("channels.edit", self.edit_selected, ONE)
+        self.add_action("channels.test", self.test_selected, SOME)
+        self.add_action("channels.test_all", self.test_all)
+        self.add_action("channels.enable", lambda: self.set_enabled(True), SOME)
+        self.add_action("channels.disable", lambda: self.set_enabled(False), SOME)
+        self.add_action("channels.tag", self.tag_selected, SOME)
+        self.add_action("channels.delete", self.delete_selected, SOME)
+        self.status_filter = self.add_filter(QComboBox())
+        self.type_filter = self.add_filter(QComboBox())
+        ctx.i18n.changed.connect(lambda _: self._fill_filters())
+        self._fill_filters()
+        self.status_filter.currentIndexChanged.connect(self._filter)
+        self.type_filter.currentIndexChanged.connect(self._filter)
+
+    def _fill_filters(self) -> None:
+        for box, items in ((self.status_filter, [(s, self.ctx.tr(k)) for s, k in STATUS_KEYS.items()]),
+                           (self.type_filter, [(t.id, t.name) for t in CHANNEL_TYPES])):
+            current = box.currentData()
+            box.blockSignals(True)
+            box.clear()
+            box.addItem(self.ctx.tr("channels.filter.all_status" if box is self.status_filter
+                                    else "channels.filter.all_types"), None)
+            for value, text in items:
+                box.addItem(text, value)
+            box.setCurrentIndex(max(box.findData(current), 0))
+            box.blockSignals(False)
+
+    def _filter(self) -> None:
+        status, kind = self.status_filter.currentData(), self.type_filter.currentData()
+        self.search_proxy.set_predicate("status", None if status is None else lambda c: c.status == status)
+        self.search_proxy.set_predicate("type", None if kind is None else lambda c: c.type == kind)
+        self._update_pager()
+
+    def fetch(self, params: dict) -> list[ChannelInfo]:
+        return actions.load_channels()
+
+    def on_activated(self, row: ChannelInfo) -> None:
+        self.edit_channel(row)
+
+    # one method per user action ---------------------------------------------------------------
+
+    def add_channel(self) -> ChannelEditor:
+        self.dialog = ChannelEditor(self.ctx, None, self)
+        self.dialog.submitted.connect(lambda fields: actions.create_channel(
+            self.ctx, fields, success=self._saved, failure=self.dialog.fail))
+        self.dialog.open()
+        return self.dialog
+
+    def edit_selected(self) -> None:
+        if self.selected_row() is not None:
+            self.edit_channel(self.selected_row())
+
+    def edit_channel(self, channel: ChannelInfo) -> ChannelEditor:
+        self.dialog = ChannelEditor(self.ctx, channel, self)
+        self.dialog.submitted.connect(lambda fields: actions.update_channel(
+            self.ctx, channel.id, fields, success=self._saved, failure=self.dialog.fail))
+        self.dialog.open()
+        return self.dialog
+
+    def _saved(self, channel: ChannelInfo) -> None:
+        if self.dialog is not None:
+            self.dialog.done_ok()
+        self.notify(self.ctx.tr("channels.saved", name=channel.name))
+
+    def test_selected(self) -> None:
+        for channel in self.selected_rows():
+            self.model.set_result(channel.id, "running")
+            actions.test_channel(self.ctx, channel, success=self._tested,
+                                 failure=lambda exc, cid=channel.id: self._test_failed(cid, exc))
+
+    def _tested(self, result) -> None:
+        self.model.set_result(result.channel_id, result)
+        self.notify(self.ctx.tr("channels.test.one_done", id=result.channel_id,
+                                outcome=self.model.result_text(result)),
+                    error=not result.ok)
+
+    def _test_failed(self, channel_id: int, exc: BaseException) -> None:
+        self.model.results.pop(channel_id, None)
+        self.fail(exc)
+
+    def test_all(self) -> None:
+        for channel in self.model.rows():
+            if channel.status != MANUALLY_DISABLED:
+                self.model.set_result(channel.id, "running")
+        self.notify(self.ctx.tr("channels.test.all_running"))
+        actions.test_all(self.ctx, success=self._all_tested, failure=self.fail)
+
+    def _all_tested(self, results: list) -> None:
+        for result in results:
+            self.model.set_result(result.channel_id, result)
+        passed = sum(1 for r in results if r.ok)
+        self.notify(self.ctx.tr("channels.test.all_done", passed=passed, failed=len(results) - passed),
+                    error=passed < len(results))
+
+    def set_enabled(self, enabled: bool) -> None:
+        ids = [c.id for c in self.selected_rows()]
+        actions.set_enabled(self.ctx, ids, enabled, failure=self.fail, success=lambda n: self.notify(
+            self.ctx.tr("channels.enabled" if enabled else "channels.disabled", count=n)))
+
+    def tag_selected(self) -> None:
+        rows = self.selected_rows()
+        ask_text(self, self.ctx.i18n, self.ctx.tr("channels.tag"), self.ctx.tr("channels.tag.label"),
+                 lambda tag: actions.set_tag(self.ctx, [c.id for c in rows], tag.strip(), failure=self.fail),
+                 value=rows[0].tag if rows else "")
+
+    def delete_selected(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        names = ", ".join(c.name for c in rows[:5]) + ("…" if len(rows) > 5 else "")
+        ask(self, self.ctx.i18n, self.ctx.tr("channels.delete.confirm", count=len(rows), names=names),
+            lambda: actions.delete_channels(self.ctx, [c.id for c in rows], failure=self.fail,
+                                            success=lambda n: self.notify(self.ctx.tr("channels.deleted", count=n))))
+

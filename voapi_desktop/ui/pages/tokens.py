@@ -1,0 +1,97 @@
+"""API keys: create, reveal / copy, enable / disable, delete; filter by state and owner."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QWidget
+
+from ...core import clock
+from ...store.tokens import TokenInfo
+from ..actions import tokens as actions
+from ..context import Context
+from ..dialogs.key_dialog import KeyDialog
+from ..dialogs.token_editor import TokenEditor
+from ..models.token_table import STATE_COLORS, TokenTableModel
+from ..widgets.copy_field import copy_text
+from ..widgets.list_page import ONE, SOME, ListPage
+from ..widgets.prompts import ask
+
+
+class TokensPage(ListPage):
+    page_id = "tokens"
+    title_key = "nav.tokens"
+    kinds = ("token", "user")
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None):
+        super().__init__(ctx, TokenTableModel(ctx), parent)
+        self.dialog: TokenEditor | None = None
+        self.key_dialog: KeyDialog | None = None
+        self.add_action("tokens.add", self.add_token, primary=True)
+        self.add_action("tokens.reveal", self.reveal_selected, SOME)
+        self.add_action("tokens.copy", self.copy_selected, ONE)
+        self.add_action("tokens.enable", lambda: self.set_enabled(True), SOME)
+        self.add_action("tokens.disable", lambda: self.set_enabled(False), SOME)
+        self.add_action("tokens.delete", self.delete_selected, SOME)
+        self.state_filter = self.add_filter(QComboBox())
+        ctx.i18n.changed.connect(lambda _: self._fill_filter())
+        self._fill_filter()
+        self.state_filter.currentIndexChanged.connect(self._filter)
+
+    def _fill_filter(self) -> None:
+        current = self.state_filter.currentData()
+        self.state_filter.blockSignals(True)
+        self.state_filter.clear()
+        self.state_filter.addItem(self.ctx.tr("tokens.filter.all"), None)
+        for state in STATE_COLORS:
+            self.state_filter.addItem(self.ctx.tr(f"status.{state}"), state)
+        self.state_filter.setCurrentIndex(max(self.state_filter.findData(current), 0))
+        self.state_filter.blockSignals(False)
+
+    def _filter(self) -> None:
+        state = self.state_filter.currentData()
+        self.search_proxy.set_predicate("state", None if state is None
+                                        else lambda t: t.state(clock.now()) == state)
+        self._update_pager()
+
+    def fetch(self, params: dict) -> list[TokenInfo]:
+        return actions.load_tokens()
+
+    # one method per user action ---------------------------------------------------------------
+
+    def add_token(self) -> None:
+        self.ctx.ops.run(actions.load_usernames, success=self._open_editor, failure=self.fail, owner=self)
+
+    def _open_editor(self, usernames: list[str]) -> TokenEditor:
+        self.dialog = TokenEditor(self.ctx, usernames, self)
+        self.dialog.submitted.connect(lambda fields: actions.create_token(
+            self.ctx, fields, success=self._created, failure=self.dialog.fail))
+        self.dialog.open()
+        return self.dialog
+
+    def _created(self, token: TokenInfo) -> None:
+        if self.dialog is not None:
+            self.dialog.done_ok()
+        self.notify(self.ctx.tr("tokens.created", name=token.name))
+        self.key_dialog = KeyDialog(self.ctx.i18n, token.name, "sk-" + token.key, self)
+        self.key_dialog.open()
+
+    def reveal_selected(self) -> None:
+        self.model.toggle_revealed([t.id for t in self.selected_rows()])
+
+    def copy_selected(self) -> None:
+        token = self.selected_row()
+        if token is not None:
+            copy_text("sk-" + token.key)
+            self.notify(self.ctx.tr("tokens.copied", name=token.name))
+
+    def set_enabled(self, enabled: bool) -> None:
+        actions.set_enabled(self.ctx, [t.id for t in self.selected_rows()], enabled, failure=self.fail,
+                            success=lambda n: self.notify(self.ctx.tr(
+                                "tokens.enabled" if enabled else "tokens.disabled", count=n)))
+
+    def delete_selected(self) -> None:
+        rows = self.selected_rows()
+        if rows:
+            ask(self, self.ctx.i18n, self.ctx.tr("tokens.delete.confirm", count=len(rows),
+                                                  names=", ".join(t.name for t in rows[:5])),
+                lambda: actions.delete_tokens(self.ctx, [t.id for t in rows], failure=self.fail,
+                                              success=lambda n: self.notify(self.ctx.tr("tokens.deleted", count=n))))
