@@ -1,5 +1,8 @@
-"""The GUI entry point. The desktop console arrives with its own issue; until then the
-program without arguments runs the gateway headless, like `serve`."""
+"""The GUI entry point: `voapi-desktop` without a command opens the desktop console.
+
+PySide6 is imported only here, when the console starts, so `serve` and the
+admin commands never load Qt.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,14 @@ import sys
 
 
 def run_gui() -> int:
-    from .cli import main
-    print("the desktop console is not part of this build yet; running the headless gateway (serve)",
-          file=sys.stderr)
-    return main(["serve"])
+    """Open the console (window, tray, gateway in its background thread); returns the exit code."""
+    try:
+        from .ui.application import run
+    except ImportError as exc:  # a server install without Qt: say what to do instead of a traceback
+        if not (exc.name or "").startswith(("PySide6", "shiboken6")):
+            raise
+        print(f"the desktop console needs PySide6 ({exc}); install it with "
+              "`pip install pyside6-essentials`, or run the headless gateway with `voapi-desktop serve`",
+              file=sys.stderr)
+        return 2
+    return run(sys.argv)
