@@ -82,7 +82,7 @@ def test_price_set_with_ratios_and_with_a_fixed_price_shows_in_the_list(cli):
     assert "$0.04 per call" in cli.ok("price", "set", "my-image", "--price", "0.04")
     rows = {row["model"]: row for row in cli.json("price", "list")}
     assert rows["my-model"] == {"model": "my-model", "source": "custom", "ratio": 1.5, "completion_ratio": 4.0,
-                                "cache_ratio": 0.25, "price": None}
+                                "cache_ratio": 0.25, "price": None, "cache_write_ratio": 1.0}
     assert (rows["my-image"]["price"], rows["my-image"]["ratio"]) == (0.04, None)
     assert rows["gpt-4o-mini"]["source"] == "default"
     table = cli.ok("price", "list")
@@ -90,8 +90,18 @@ def test_price_set_with_ratios_and_with_a_fixed_price_shows_in_the_list(cli):
     assert any(line.split()[:3] == ["my-model", "custom", "1.5"] for line in table.splitlines())
 
 
+def test_price_set_with_a_cache_write_ratio(cli):
+    assert "cache ratio 0.1, cache write ratio 1.25" in cli.ok(
+        "price", "set", "my-claude", "--ratio", "1.5", "--cache-ratio", "0.1", "--cache-write-ratio", "1.25")
+    rows = {row["model"]: row for row in cli.json("price", "list")}
+    assert (rows["my-claude"]["cache_ratio"], rows["my-claude"]["cache_write_ratio"]) == (0.1, 1.25)
+    assert "not with --price" in cli.fails("price", "set", "m", "--price", "0.1", "--cache-write-ratio", "2")
+    assert "cache_write_ratio must be a number" in cli.fails(
+        "price", "set", "m", "--ratio", "1", "--cache-write-ratio", "lots")
+
+
 def test_price_set_errors_are_clear(cli):
-    assert "--completion-ratio and --cache-ratio go with --ratio" in cli.fails(
+    assert "--completion-ratio, --cache-ratio and --cache-write-ratio go with --ratio" in cli.fails(
         "price", "set", "m", "--price", "0.1", "--cache-ratio", "1")
     assert "ratio must be a number" in cli.fails("price", "set", "m", "--ratio", "cheap")
     assert "not allowed with argument" in cli.fails("price", "set", "m", "--ratio", "1", "--price", "1")

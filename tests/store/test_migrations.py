@@ -6,7 +6,7 @@ import peewee as pw
 
 from voapi_desktop.store import migrations
 from voapi_desktop.store.db import make_database, open_database
-from voapi_desktop.store.tables import Channel, User, database
+from voapi_desktop.store.tables import Channel, ModelPriceRow, User, database
 
 
 def _index_names(db: pw.Database) -> set[str]:
@@ -58,3 +58,16 @@ def test_dsns_select_the_backend(tmp_path):
     postgres = make_database(tmp_path, "postgres://u:p@h:5432/voapi")
     assert isinstance(postgres, pw.PostgresqlDatabase) and postgres.database == "voapi"
     assert isinstance(make_database(tmp_path), pw.SqliteDatabase)
+
+
+def test_a_price_table_from_before_cache_write_ratios_gets_the_column(tmp_path):
+    db = open_database(tmp_path)
+    migrations.migrate(db, upto=2)
+    db.execute_sql("CREATE TABLE model_price (model VARCHAR(255) PRIMARY KEY, ratio VARCHAR(32), "
+                   "completion_ratio VARCHAR(32), cache_ratio VARCHAR(32), price VARCHAR(32), "
+                   "updated_at BIGINT NOT NULL)")
+    db.execute_sql("INSERT INTO model_price (model, ratio, updated_at) VALUES ('m', '2', 0)")
+    assert migrations.migrate(db) == migrations.LATEST
+    assert "cache_write_ratio" in {column.name for column in db.get_columns("model_price")}
+    row = ModelPriceRow.get(ModelPriceRow.model == "m")
+    assert (row.ratio, row.cache_write_ratio) == ("2", None)

@@ -7,7 +7,7 @@ from ..store import prices as service
 from . import store_for
 
 COLUMNS = [("model", "MODEL"), ("source", "SOURCE"), ("ratio", "RATIO"), ("completion_ratio", "COMPLETION"),
-           ("cache_ratio", "CACHE"), ("price", "PRICE/CALL (USD)")]
+           ("cache_ratio", "CACHE"), ("cache_write_ratio", "CACHE WRITE"), ("price", "PRICE/CALL (USD)")]
 
 
 def register(commands, common) -> None:
@@ -21,6 +21,9 @@ def register(commands, common) -> None:
     how.add_argument("--price", help="fixed USD per call (replaces the ratios)")
     put.add_argument("--completion-ratio", help="output tokens cost this many times the input (with --ratio)")
     put.add_argument("--cache-ratio", help="cached input tokens cost this share of the input (with --ratio)")
+    put.add_argument("--cache-write-ratio",
+                     help="input tokens written to the prompt cache cost this share of the input "
+                          "(with --ratio; Claude: 1.25)")
     put.set_defaults(handler=set_price)
 
     listing = common(actions.add_parser("list", help="every priced model, defaults and your own"),
@@ -36,16 +39,19 @@ def register(commands, common) -> None:
 
 
 def set_price(args) -> int:
-    if args.price is not None and (args.completion_ratio or args.cache_ratio):
-        raise ValueError("--completion-ratio and --cache-ratio go with --ratio, not with --price")
+    if args.price is not None and (args.completion_ratio or args.cache_ratio or args.cache_write_ratio):
+        raise ValueError("--completion-ratio, --cache-ratio and --cache-write-ratio go with --ratio, "
+                         "not with --price")
     store_for(args)
     price = service.set_price(args.model, ratio=args.ratio, completion_ratio=args.completion_ratio,
-                              cache_ratio=args.cache_ratio, price=args.price)
+                              cache_ratio=args.cache_ratio, cache_write_ratio=args.cache_write_ratio,
+                              price=args.price)
     if price.price is not None:
         print(f"{args.model.strip()}: ${float(price.price):g} per call")
     else:
         print(f"{args.model.strip()}: ratio {float(price.ratio):g}, completion ratio "
-              f"{float(price.completion_ratio):g}, cache ratio {float(price.cache_ratio):g}")
+              f"{float(price.completion_ratio):g}, cache ratio {float(price.cache_ratio):g}, "
+              f"cache write ratio {float(price.cache_write_ratio):g}")
     return 0
 
 

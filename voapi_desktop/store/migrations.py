@@ -38,11 +38,18 @@ def _step_risk(db: pw.Database) -> None:
     db.create_tables(tables.RISK_TABLES, safe=True)
 
 
+def _step_cache_write_ratio(db: pw.Database) -> None:
+    # A database created after this column was added already has it (step 3 creates the current table).
+    if "cache_write_ratio" not in {column.name for column in db.get_columns("model_price")}:
+        db.execute_sql("ALTER TABLE model_price ADD COLUMN cache_write_ratio VARCHAR(32)")
+
+
 STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (1, "users, tokens, channels, abilities, options, logs", _step_initial),
     (2, "indexes for log queries by time, user, token and request id", _step_log_indexes),
     (3, "prices, reservations, hourly usage, redemption codes, check-ins, job state", _step_billing),
     (4, "risk events (sensitive-word refusals) and login records", _step_risk),
+    (5, "prices: a ratio for prompt-cache writes", _step_cache_write_ratio),
 ]
 LATEST = STEPS[-1][0]
 

@@ -17,6 +17,8 @@ from .options import set_option
 from .tables import ModelPriceRow
 from .transactions import write_transaction
 
+RATIOS = ("ratio", "completion_ratio", "cache_ratio", "cache_write_ratio")
+
 
 @lru_cache(maxsize=1)
 def default_table() -> PriceTable:
@@ -26,8 +28,7 @@ def default_table() -> PriceTable:
 
 
 def _row_price(row: ModelPriceRow) -> ModelPrice:
-    data = {name: getattr(row, name) for name in ("ratio", "completion_ratio", "cache_ratio", "price")
-            if getattr(row, name) is not None}
+    data = {name: getattr(row, name) for name in RATIOS + ("price",) if getattr(row, name) is not None}
     return ModelPrice.from_dict(data)
 
 
@@ -38,14 +39,20 @@ def load_price_table(settings: Settings) -> PriceTable:
 
 
 def set_price(model: str, *, ratio: str | None = None, completion_ratio: str | None = None,
-              cache_ratio: str | None = None, price: str | None = None) -> ModelPrice:
-    """Set one model's price: ratios, or a fixed USD price per call (which replaces the ratios)."""
+              cache_ratio: str | None = None, price: str | None = None,
+              cache_write_ratio: str | None = None) -> ModelPrice:
+    """Set one model's price: ratios, or a fixed USD price per call (which replaces the ratios).
+
+    `cache_ratio` prices prompt-cache reads and `cache_write_ratio` prompt-cache writes (Anthropic's
+    cache_creation_input_tokens; 1.25 for Claude), both as a share of the input price; default 1.
+    """
     model = model.strip()
     if not model:
         raise InvalidInput("model name must not be empty")
-    if price is not None and any(v is not None for v in (ratio, completion_ratio, cache_ratio)):
+    if price is not None and any(v is not None for v in (ratio, completion_ratio, cache_ratio, cache_write_ratio)):
         raise InvalidInput("give either a fixed --price or ratios, not both")
-    values = {"ratio": ratio, "completion_ratio": completion_ratio, "cache_ratio": cache_ratio, "price": price}
+    values = {"ratio": ratio, "completion_ratio": completion_ratio, "cache_ratio": cache_ratio,
+              "cache_write_ratio": cache_write_ratio, "price": price}
     values = {k: str(v).strip() for k, v in values.items() if v is not None}
     try:
         parsed = ModelPrice.from_dict(values)
@@ -87,6 +94,7 @@ class PriceRow:
     completion_ratio: float | None
     cache_ratio: float | None
     price: float | None
+    cache_write_ratio: float | None = None
 
 
 def list_prices(settings: Settings) -> list[PriceRow]:
@@ -98,5 +106,6 @@ def list_prices(settings: Settings) -> list[PriceRow]:
         fixed = p.price is not None
         rows.append(PriceRow(model, "custom" if model in custom else "default",
                              None if fixed else float(p.ratio), None if fixed else float(p.completion_ratio),
-                             None if fixed else float(p.cache_ratio), float(p.price) if fixed else None))
+                             None if fixed else float(p.cache_ratio), float(p.price) if fixed else None,
+                             None if fixed else float(p.cache_write_ratio)))
     return rows

@@ -143,6 +143,7 @@ class ModelPriceRow(BaseModel):
     ratio = pw.CharField(max_length=32, null=True)
     completion_ratio = pw.CharField(max_length=32, null=True)
     cache_ratio = pw.CharField(max_length=32, null=True)
+    cache_write_ratio = pw.CharField(max_length=32, null=True)  # prompt-cache writes (migration 5)
     price = pw.CharField(max_length=32, null=True)  # USD per call
     updated_at = pw.BigIntegerField(default=0)
 
