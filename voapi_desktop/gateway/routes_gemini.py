@@ -1,4 +1,4 @@
-"""The Gemini front door: POST /v1beta/models/{model}:{action} and GET /v1beta/models."""
+"""The Gemini front door: POST /v1beta/models/{model}:{action} (also under /v1) and GET /v1beta/models."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ async def list_models():
 
 
 @gemini_routes.post("/v1beta/models/<path:target>")
+@gemini_routes.post("/v1/models/<path:target>")  # google-genai's default API version
 async def call_model(target: str):
     model, _, action = target.rpartition(":")
     model = model.removeprefix("models/")

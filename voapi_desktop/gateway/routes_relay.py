@@ -7,6 +7,7 @@ from quart import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core import clock
+from .dialects.gemini_openai import gemini_models_list
 from .errors import BadRequest, ModelNotFound, PayloadTooLarge, UnsupportedMediaType
 from .relay.auth import authenticate, raw_key
 from .relay.context import RelayContext
@@ -23,7 +24,8 @@ def relay_state():
 
 def current_caller():
     snapshot = relay_state().snapshots.current
-    query_key = request.args.get("key", "") if request.path.startswith("/v1beta/") else ""
+    gemini = request.path.startswith("/v1beta/") or getattr(g, "dialect", "") == "gemini"
+    query_key = request.args.get("key", "") if gemini else ""
     caller = authenticate(snapshot, raw_key(request.headers, request.path, query_key), request.remote_addr or "",
                           clock.now())
     return snapshot, caller
@@ -109,7 +111,13 @@ def visible_models() -> list[str]:
 
 
 def _anthropic_caller() -> bool:
-    return "x-api-key" in request.headers and "anthropic-version" in request.headers
+    """The Anthropic SDKs always send anthropic-version, with x-api-key or (newer ones) a Bearer token."""
+    return "anthropic-version" in request.headers
+
+
+def _gemini_caller() -> bool:
+    """google-genai (on /v1 by default) sends x-goog-api-key; a hand-made Gemini call may use ?key=."""
+    return "x-goog-api-key" in request.headers or ("key" in request.args and "authorization" not in request.headers)
 
 
 def _anthropic_model(model: str) -> dict:
@@ -118,6 +126,9 @@ def _anthropic_model(model: str) -> dict:
 
 @relay_routes.get("/v1/models")
 async def list_models():
+    if _gemini_caller():
+        g.dialect = "gemini"  # also lets current_caller read ?key=
+        return Response(orjson.dumps(gemini_models_list(visible_models())), content_type="application/json")
     models = visible_models()
     if _anthropic_caller():
         g.dialect = "anthropic"
