@@ -103,7 +103,7 @@ class AnthropicStream:
         return b""
 
     def has_content(self) -> bool:
-        return self._content or self.done
+        return self._content  # a stream that stops without any is an empty reply, retried elsewhere
 
     def usage(self) -> Usage | None:
         return usage_from_counts(anthropic_usage(self._usage)) if self._usage.get("output_tokens") else None

@@ -106,7 +106,7 @@ class GeminiStream:
         return b""
 
     def has_content(self) -> bool:
-        return self._content or self.done
+        return self._content  # a stream that finishes without any is an empty reply, retried elsewhere
 
     def usage(self) -> Usage | None:
         return self._usage

@@ -19,7 +19,7 @@ from ..endpoints import ENDPOINTS
 from ..usage import Usage, usage_from, usage_from_counts
 from .anthropic import anthropic_headers, anthropic_url
 from .base import Plain, SseEvents, UpstreamRequest, json_or_none
-from .gemini import gemini_headers, gemini_url
+from .gemini import gemini_headers, gemini_url, gemini_usage
 from .openai import openai_request
 from .shaping import apply_openai_system, drop_fields
 
@@ -94,8 +94,8 @@ class TranslatedWire:
             if canonical_endpoint(ctx) == "embeddings":
                 answer = gem.gemini_embeddings_to_openai(parsed, model, ctx.request.body.get("encoding_format"))
                 return answer, None
-            answer = gem.gemini_response_to_openai(parsed, model)
-            return answer, usage_from(answer)
+            # from usageMetadata itself: the translated answer says 0 tokens when there was none
+            return gem.gemini_response_to_openai(parsed, model), gemini_usage(parsed)
         return parsed, usage_from(parsed)
 
     def _client_answer(self, ctx: RelayContext, answer: dict) -> dict:
@@ -324,7 +324,7 @@ class TranslatedStream:
         return b"".join(out)
 
     def has_content(self) -> bool:
-        return self._content or self.source.done
+        return self._content  # a stream that finishes without any is an empty reply, retried elsewhere
 
     def usage(self) -> Usage | None:
         return usage_from_counts(self.source.counts)
