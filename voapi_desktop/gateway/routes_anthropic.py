@@ -11,7 +11,7 @@ from .relay.context import RelayContext
 from .relay.endpoints import MESSAGES
 from .relay.parse import parse_json_body
 from .relay.pipeline import relay
-from .routes_relay import current_caller, read_json_request, read_raw_body, relay_state
+from .routes_relay import client_address, current_caller, read_json_request, read_raw_body, relay_state
 
 anthropic_routes = Blueprint("anthropic", __name__)
 
@@ -23,9 +23,9 @@ async def speak_anthropic() -> None:
 
 @anthropic_routes.post("/v1/messages")
 async def messages():
-    snapshot, caller = current_caller()
+    snapshot, caller = await current_caller()
     parsed = await read_json_request(MESSAGES)
-    ctx = RelayContext(g.request_id, MESSAGES, snapshot, caller, parsed, request.remote_addr or "",
+    ctx = RelayContext(g.request_id, MESSAGES, snapshot, caller, parsed, client_address(),
                        inbound="anthropic")
     return await relay(relay_state(), ctx, request.headers)
 
@@ -33,7 +33,7 @@ async def messages():
 @anthropic_routes.post("/v1/messages/count_tokens")
 async def count_tokens():
     """A local count (no upstream call, nothing billed) of what the request would send."""
-    current_caller()
+    await current_caller()
     body = parse_json_body(await read_raw_body(), request.headers.get("Content-Type", ""))
     model = body.get("model")
     if not isinstance(model, str) or not model:

@@ -11,7 +11,7 @@ from .relay.context import RelayContext
 from .relay.endpoints import GEMINI_EMBED, GEMINI_GENERATE
 from .relay.parse import ROUTING_FIELDS, ParsedRequest, parse_json_body
 from .relay.pipeline import relay
-from .routes_relay import current_caller, read_raw_body, relay_state, visible_models
+from .routes_relay import client_address, current_caller, read_raw_body, relay_state, visible_models
 
 gemini_routes = Blueprint("gemini", __name__)
 GENERATE = ("generateContent", "streamGenerateContent")
@@ -25,7 +25,7 @@ async def speak_gemini() -> None:
 
 @gemini_routes.get("/v1beta/models")
 async def list_models():
-    return Response(orjson.dumps(gemini_models_list(visible_models())), content_type="application/json")
+    return Response(orjson.dumps(gemini_models_list(await visible_models())), content_type="application/json")
 
 
 @gemini_routes.post("/v1beta/models/<path:target>")
@@ -36,7 +36,7 @@ async def call_model(target: str):
     if not model or action not in GENERATE + EMBED:
         raise ModelNotFound(f"unknown method '{target}'; use {{model}}:generateContent, :streamGenerateContent, "
                             ":embedContent or :batchEmbedContents")
-    snapshot, caller = current_caller()
+    snapshot, caller = await current_caller()
     raw = await read_raw_body()
     body = parse_json_body(raw, request.headers.get("Content-Type", ""))
     for name in ROUTING_FIELDS:
@@ -48,7 +48,7 @@ async def call_model(target: str):
     parsed = ParsedRequest(model=model, stream=stream, body=body, size=len(raw),
                            action="generateContent" if action == "streamGenerateContent" and not sse else action)
     endpoint = GEMINI_GENERATE if action in GENERATE else GEMINI_EMBED
-    ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, request.remote_addr or "", inbound="gemini")
+    ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, client_address(), inbound="gemini")
     response = await relay(relay_state(), ctx, request.headers)
     if action == "streamGenerateContent" and not sse:  # Gemini's non-SSE stream is one JSON array
         response.set_data(b"[" + await response.get_data() + b"]")

@@ -7,12 +7,14 @@ from quart import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core import clock
+from ..core.ratelimit import client_ip
 from .dialects.gemini_openai import gemini_models_list
 from .errors import BadRequest, ModelNotFound, PayloadTooLarge, UnsupportedMediaType
 from .relay.auth import authenticate, raw_key
 from .relay.context import RelayContext
 from .relay.endpoints import ENDPOINTS, Endpoint
 from .relay.parse import Upload, parse_json_body, validate, validate_multipart
+from .relay.limits import check_client_ip
 from .relay.pipeline import relay
 
 relay_routes = Blueprint("relay", __name__)
@@ -22,12 +24,22 @@ def relay_state():
     return current_app.config["VOAPI_STATE"]
 
 
-def current_caller():
-    snapshot = relay_state().snapshots.current
-    gemini = request.path.startswith("/v1beta/") or getattr(g, "dialect", "") == "gemini"
-    query_key = request.args.get("key", "") if gemini else ""
-    caller = authenticate(snapshot, raw_key(request.headers, request.path, query_key), request.remote_addr or "",
-                          clock.now())
+def client_address() -> str:
+    """The client's IP: the socket's peer, or what a trusted proxy says (TRUSTED_PROXIES)."""
+    if "client_ip" not in g:
+        settings = relay_state().snapshots.current.settings
+        g.client_ip = client_ip(request.remote_addr or "", request.headers, settings["TRUSTED_PROXIES"])
+    return g.client_ip
+
+
+async def current_caller():
+    """Admit the request: the per-IP relay limit, then the key (the snapshot it was checked against too)."""
+    state = relay_state()
+    snapshot = state.snapshots.current
+    ip = client_address()
+    await check_client_ip(state, snapshot.settings, ip)
+    query_key = request.args.get("key", "") if request.path.startswith(("/v1beta/", "/v1/models")) else ""
+    caller = authenticate(snapshot, raw_key(request.headers, request.path, query_key), ip, clock.now())
     return snapshot, caller
 
 
@@ -87,9 +99,9 @@ async def _read_multipart(endpoint: Endpoint):
 
 def _relay_view(endpoint: Endpoint):
     async def view():
-        snapshot, caller = current_caller()
+        snapshot, caller = await current_caller()
         parsed = await _read_request(endpoint)
-        ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, request.remote_addr or "")
+        ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, client_address())
         return await relay(relay_state(), ctx, request.headers)
     view.__name__ = f"relay_{endpoint.name}"
     return view
@@ -103,8 +115,8 @@ def _model_object(model: str) -> dict:
     return {"id": model, "object": "model", "created": 1700000000, "owned_by": "voapi"}
 
 
-def visible_models() -> list[str]:
-    snapshot, caller = current_caller()
+async def visible_models() -> list[str]:
+    snapshot, caller = await current_caller()
     models = snapshot.models_for(caller.group)
     limits = caller.token.model_limits
     return [m for m in models if not limits or m in limits]
@@ -128,8 +140,8 @@ def _anthropic_model(model: str) -> dict:
 async def list_models():
     if _gemini_caller():
         g.dialect = "gemini"  # also lets current_caller read ?key=
-        return Response(orjson.dumps(gemini_models_list(visible_models())), content_type="application/json")
-    models = visible_models()
+        return Response(orjson.dumps(gemini_models_list((await visible_models()))), content_type="application/json")
+    models = await visible_models()
     if _anthropic_caller():
         g.dialect = "anthropic"
         body = {"data": [_anthropic_model(m) for m in models], "has_more": False,
@@ -143,7 +155,7 @@ async def list_models():
 async def get_model(model: str):
     if _anthropic_caller():
         g.dialect = "anthropic"
-    if model not in visible_models():
+    if model not in await visible_models():
         raise ModelNotFound(f"the model '{model}' does not exist or you do not have access to it", param="model")
     shape = _anthropic_model if _anthropic_caller() else _model_object
     return Response(orjson.dumps(shape(model)), content_type="application/json")

@@ -17,6 +17,7 @@ from ..store.snapshot import Snapshot
 from ..store.usage import TokenUsage, usage_totals
 from .errors import Unauthorized
 from .relay.auth import Caller, authenticate, raw_key
+from .routes_relay import client_address
 
 usage_routes = Blueprint("usage", __name__)
 UNLIMITED_USD = 100000000
@@ -24,7 +25,7 @@ UNLIMITED_USD = 100000000
 
 def _authenticate(snapshot: Snapshot) -> Caller:
     """The key's holder; an exhausted key may still read its usage (authenticate does not check balances)."""
-    return authenticate(snapshot, raw_key(request.headers, request.path), request.remote_addr or "", clock.now())
+    return authenticate(snapshot, raw_key(request.headers, request.path), client_address(), clock.now())
 
 
 async def _token_usage() -> tuple[Snapshot, TokenUsage]:

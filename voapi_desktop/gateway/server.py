@@ -6,11 +6,14 @@ import asyncio
 import logging
 import socket
 import threading
+from pathlib import Path
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from ..core.settings import Settings
+from ..store.limiter_disk import make_limiter
+from ..store.runtime import default_data_dir
 from .app import create_app
 from .background import run_periodic_jobs
 from .state import GatewayState
@@ -43,6 +46,9 @@ class GatewayServer:
     def __init__(self, state: GatewayState, settings: Settings, host: str, port: int):
         self.state = state
         self.settings = settings
+        if state.limiter is None:
+            data_dir = Path(settings["DATA_DIR"]) if settings["DATA_DIR"] else default_data_dir()
+            state.limiter = make_limiter(settings, data_dir)
         self.app = create_app(state, settings)
         self._sock = bind_socket(host, port)
         self.host = host

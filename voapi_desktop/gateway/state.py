@@ -10,6 +10,7 @@ from typing import Callable
 
 import aiohttp
 
+from ..core.ratelimit import RateLimiter
 from ..store.logs import LogWriter
 from ..store.snapshot import SnapshotHolder
 
@@ -32,6 +33,7 @@ class GatewayState:
     listeners: list[Callable[[GatewayEvent], None]] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)
     inflight: int = 0  # requests holding a reservation that is not settled yet
+    limiter: RateLimiter | None = None  # set by GatewayServer when the caller did not give one
 
     def emit(self, kind: str, **data) -> None:
         """Report an event to listeners (the GUI bridge); they must not block."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ...store.logs import CONSUME, ERROR, LogEntry
 from ..state import GatewayState
 from .context import RelayContext
+from .limits import count_completion
 from .usage import Usage
 
 if TYPE_CHECKING:
@@ -26,7 +27,8 @@ def _entry(ctx: RelayContext, kind: int, usage: Usage, content: str = "") -> Log
                     model_name=ctx.request.model, channel_id=ctx.channel.id if ctx.channel else 0,
                     group=ctx.caller.group, prompt_tokens=usage.prompt_tokens,
                     completion_tokens=usage.completion_tokens, use_time=ctx.elapsed_ms(),
-                    is_stream=ctx.request.stream, ip=ctx.client_ip, request_id=ctx.request_id, content=content,
+                    is_stream=ctx.request.stream, ip=ctx.client_ip if ctx.settings["LOG_CLIENT_IP"] else "",
+                    request_id=ctx.request_id, content=content,
                     other=other)
 
 
@@ -47,6 +49,7 @@ def consume_entry(ctx: RelayContext, usage: Usage, charge: "Charge") -> LogEntry
 
 
 def report_success(state: GatewayState, ctx: RelayContext, usage: Usage) -> None:
+    count_completion(state, ctx, usage)
     state.emit("request", request_id=ctx.request_id, model=ctx.request.model, channel_id=ctx.channel.id,
                user=ctx.caller.user.username, prompt_tokens=usage.prompt_tokens,
                completion_tokens=usage.completion_tokens, elapsed_ms=ctx.elapsed_ms(), ok=True)

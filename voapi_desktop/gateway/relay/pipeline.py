@@ -1,6 +1,6 @@
 """The relay pipeline as named steps:
 
-    check route -> price + reserve quota -> for each attempt:
+    check route -> limits -> sensitive words -> price -> token limits -> reserve quota -> for each attempt:
         choose channel -> send -> error? classify, maybe disable, next tier
                                -> stream: wait for the first chunk, then forward (settles at its end)
                                -> plain: read, measure usage -> settle -> respond
@@ -20,11 +20,13 @@ from ...core.routing import map_model, pick_channel
 from ...store import channels as channel_service
 from ..errors import ModelNotFound, NoChannel, RelayError, UpstreamFailed, UpstreamResponse, upstream_message
 from ..state import GatewayState
-from .auth import Caller, check_model_allowed
+from .auth import check_model_allowed
 from .context import RelayContext
 from .failures import AttemptFailure, classify, empty_reply
 from .billing import Charge, measured_usage, price_request, reserve_quota, settle
 from .ledger import record_failure, report_success
+from .limits import check_requests, check_tokens
+from .risk import check_sensitive
 from .streaming import BinaryRelay, open_stream, stream_response
 from .upstream import pick_key, read_bounded, send
 from .wires import wire_for
@@ -57,7 +59,10 @@ def choose_channel(state: GatewayState, ctx: RelayContext, attempt: int):
 async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Response:
     """Reserve, try channels until one answers, settle; or refund and raise the last error."""
     check_route(ctx)
+    await check_requests(state, ctx)
+    await check_sensitive(state, ctx)
     charge = await price_request(ctx)
+    await check_tokens(state, ctx, charge.prompt_estimate)
     await reserve_quota(state, ctx, charge)
     try:
         response = await try_channels(state, ctx, charge, client_headers)
@@ -116,6 +121,10 @@ async def attempt_once(state: GatewayState, ctx: RelayContext, charge: Charge, c
     except (aiohttp.ClientError, OSError) as exc:
         return AttemptFailure(channel.id, f"cannot reach the upstream: {type(exc).__name__}")
     ctx.first_byte_at = time.perf_counter()
+    if hasattr(wire, "follow"):  # multi-call upstreams (Replicate predictions): poll, or open the real stream
+        upstream = await wire.follow(ctx, state.http, upstream)
+        if isinstance(upstream, AttemptFailure):
+            return upstream
     if upstream.status >= 400:
         return await failed_answer(ctx, channel, upstream, wire.wire)
     if ctx.request.stream or ctx.endpoint.binary_response:
@@ -159,6 +168,8 @@ async def plain_response(state: GatewayState, ctx: RelayContext, charge: Charge,
                               body, content_type)
     if not answer.has_content:
         return empty_reply(channel.id)
+    if answer.units is not None:  # a per-call answer that delivered another count than priced
+        charge.bill_units(answer.units)
     usage = measured_usage(ctx, charge, answer.usage, answer.text)
     settle(state, ctx, charge, usage, ok=True)
     report_success(state, ctx, usage)

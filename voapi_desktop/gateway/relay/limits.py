@@ -1,0 +1,96 @@
+"""Relay rate limits: per client IP, per user and per key (requests and tokens per minute),
+per user and model. A refusal is a 429 with Retry-After and x-ratelimit-* headers; the
+gateway never sleeps to wait. Limiter calls do disk or network I/O: they run off the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ...core.ratelimit import Decision
+from ..errors import RelayError
+from ..state import GatewayState
+from .context import RelayContext
+from .usage import Usage
+
+MINUTE = 60.0
+
+
+class RateLimited(RelayError):
+    status = 429
+    type = "requests"
+    code = "rate_limit_exceeded"
+    anthropic_type = "rate_limit_error"
+
+
+def _refusal(decision: Decision, what: str, unit: str = "requests") -> RateLimited:
+    seconds = max(1, int(decision.retry_after + 0.999))
+    return RateLimited(f"rate limit reached for {what}: {decision.limit} {unit} per window; "
+                       f"retry in {seconds} s", headers=decision.headers(unit))
+
+
+async def _hit(state: GatewayState, key: str, limit: int, window: float, cost: int = 1) -> Decision:
+    return await asyncio.to_thread(state.limiter.hit, key, limit, window, max(cost, 1))
+
+
+async def check_client_ip(state: GatewayState, settings, ip: str) -> None:
+    """GLOBAL_RELAY_RATE_LIMIT: requests per client IP on every relay route."""
+    if not settings["GLOBAL_RELAY_RATE_LIMIT_ENABLE"]:
+        return
+    decision = await _hit(state, f"relay-ip:{ip}", settings["GLOBAL_RELAY_RATE_LIMIT"],
+                          float(settings["GLOBAL_RELAY_RATE_LIMIT_DURATION"]))
+    if not decision.allowed:
+        raise _refusal(decision, f"your address {ip}")
+
+
+def limit_of(ctx: RelayContext, name: str) -> int:
+    """A per-minute limit, with the caller's group override (GROUP_RATE_LIMITS) when there is one."""
+    override = ctx.settings["GROUP_RATE_LIMITS"].get(ctx.caller.group)
+    if isinstance(override, dict) and isinstance(override.get(name), int):
+        return override[name]
+    return ctx.settings[name]
+
+
+def _request_rules(ctx: RelayContext) -> list[tuple[str, str, int, float]]:
+    user, token, model = ctx.caller.user, ctx.caller.token, ctx.request.model
+    rules = [(f"user-rpm:{user.id}", f"user {user.username}", limit_of(ctx, "USER_RPM"), MINUTE),
+             (f"token-rpm:{token.id}", f"API key {token.name}", limit_of(ctx, "TOKEN_RPM"), MINUTE)]
+    settings = ctx.settings
+    if settings["MODEL_REQUEST_RATE_LIMIT_ENABLED"]:
+        count = settings["MODEL_RATE_LIMITS"].get(model, settings["MODEL_REQUEST_RATE_LIMIT_COUNT"])
+        window = settings["MODEL_REQUEST_RATE_LIMIT_DURATION_MINUTES"] * MINUTE
+        rules.append((f"model:{user.id}:{model}", f"model {model}", int(count or 0), window))
+    return [rule for rule in rules if rule[2] > 0]
+
+
+async def check_requests(state: GatewayState, ctx: RelayContext) -> None:
+    """Requests per minute of the user and the key, and the per-model request limit."""
+    for key, what, limit, window in _request_rules(ctx):
+        decision = await _hit(state, key, limit, window)
+        if not decision.allowed:
+            raise _refusal(decision, what)
+
+
+def _token_rules(ctx: RelayContext) -> list[tuple[str, str, int]]:
+    user, token = ctx.caller.user, ctx.caller.token
+    rules = [(f"user-tpm:{user.id}", f"user {user.username}", limit_of(ctx, "USER_TPM")),
+             (f"token-tpm:{token.id}", f"API key {token.name}", limit_of(ctx, "TOKEN_TPM"))]
+    return [rule for rule in rules if rule[2] > 0]
+
+
+async def check_tokens(state: GatewayState, ctx: RelayContext, prompt_tokens: int) -> None:
+    """Tokens per minute: the prompt is counted up front, the completion when it is known."""
+    for key, what, limit in _token_rules(ctx):
+        decision = await _hit(state, key, limit, MINUTE, prompt_tokens)
+        if not decision.allowed:
+            raise _refusal(decision, what, "tokens")
+
+
+def count_completion(state: GatewayState, ctx: RelayContext, usage: Usage) -> None:
+    """Add the completion tokens to the per-minute token windows (after the answer; never refuses)."""
+    rules = _token_rules(ctx)
+    if rules and usage.completion_tokens > 0:
+        async def record() -> None:
+            for key, _, limit in rules:
+                await _hit(state, key, limit, MINUTE, usage.completion_tokens)
+        state.spawn(record(), f"tpm-{ctx.request_id}")

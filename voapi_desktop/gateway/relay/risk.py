@@ -1,0 +1,59 @@
+"""The sensitive-word check: before any upstream call and before any quota is held.
+
+A hit records a risk event; a user who reaches USER_DAILY_SENSITIVE_MAX_BAN hits in one
+day (in TZ) is banned. With STOP_ON_SENSITIVE_ENABLED the request is refused with the
+matched words in the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from ...core.periods import local_date, zone
+from ...core.sensitive import WordFilter, excerpt, parse_words, prompt_texts
+from ...store.risk import ban_user, record_risk_event
+from ..errors import BadRequest
+from ..state import GatewayState
+from .context import RelayContext
+
+
+@lru_cache(maxsize=2)
+def word_filter(words_text: str) -> WordFilter:
+    """The automaton for the current word list (rebuilt only when the list changes)."""
+    return WordFilter(parse_words(words_text))
+
+
+def matched_words(ctx: RelayContext) -> tuple[list[str], str]:
+    settings = ctx.settings
+    if not (settings["CHECK_SENSITIVE_ENABLED"] and settings["CHECK_SENSITIVE_ON_PROMPT_ENABLED"]):
+        return [], ""
+    if not settings["SENSITIVE_WORDS"].strip():
+        return [], ""
+    text = "\n".join(prompt_texts(ctx.inbound, ctx.request.body))
+    return word_filter(settings["SENSITIVE_WORDS"]).find(text), text
+
+
+async def check_sensitive(state: GatewayState, ctx: RelayContext) -> None:
+    words, text = matched_words(ctx)
+    if not words:
+        return
+    await asyncio.to_thread(record_hit, state, ctx, words, excerpt(text, words[0]))
+    if ctx.settings["STOP_ON_SENSITIVE_ENABLED"]:
+        raise BadRequest(f"the prompt contains sensitive words: {', '.join(words)}; remove them and try again",
+                         code="sensitive_words_detected")
+
+
+def record_hit(state: GatewayState, ctx: RelayContext, words: list[str], text_excerpt: str) -> None:
+    """The risk event, the user's daily count, and the ban when the count reaches the limit (blocking)."""
+    user, token = ctx.caller.user, ctx.caller.token
+    record_risk_event(user_id=user.id, username=user.username, token_id=token.id, token_name=token.name,
+                      ip=ctx.client_ip, model=ctx.request.model, words=words, excerpt=text_excerpt,
+                      dialect=ctx.inbound)
+    limit = ctx.settings["USER_DAILY_SENSITIVE_MAX_BAN"]
+    if not limit:
+        return
+    day = local_date(datetime.now(timezone.utc), zone(ctx.settings["TZ"])).isoformat()
+    if state.limiter.incr_daily(f"sensitive:{user.id}", day) >= limit:
+        ban_user(user.id, f"{limit} sensitive-word hits on {day} (last: {', '.join(words)})")
