@@ -32,6 +32,7 @@ CHANNEL_TYPES: tuple[ChannelType, ...] = (
     ChannelType(42, "Mistral", "openai", "https://api.mistral.ai"),
     ChannelType(43, "DeepSeek", "openai", "https://api.deepseek.com"),
     ChannelType(48, "xAI", "openai", "https://api.x.ai"),
+    ChannelType(56, "Replicate", "replicate", "https://api.replicate.com"),
 )
 
 BY_ID = {t.id: t for t in CHANNEL_TYPES}

@@ -43,7 +43,7 @@ class ChannelInfo:
     openai_organization: str = ""
     key_mode: str = "random"
     disabled_keys: dict = field(default_factory=dict)  # key index -> {"reason", "time"}
-    setting: dict = field(default_factory=dict)  # drop_fields, system_prompt, system_prompt_mode
+    setting: dict = field(default_factory=dict)  # drop_fields, system_prompt(_mode), replicate_input
     status_reason: str = ""
     status_time: int = 0
     response_time: int = 0
@@ -177,8 +177,9 @@ def _validated(fields: dict) -> dict:
 
 
 def _checked_setting(setting: dict) -> dict:
-    """drop_fields: list of request fields to remove; system_prompt + system_prompt_mode (prepend|override)."""
-    unknown = set(setting) - {"drop_fields", "system_prompt", "system_prompt_mode"}
+    """drop_fields: list of request fields to remove; system_prompt + system_prompt_mode (prepend|override);
+    replicate_input (Replicate chat models): prompt (a transcript, the default) or messages."""
+    unknown = set(setting) - {"drop_fields", "system_prompt", "system_prompt_mode", "replicate_input"}
     if unknown:
         raise InvalidInput(f"unknown channel setting(s): {', '.join(sorted(unknown))}")
     fields = setting.get("drop_fields", [])
@@ -194,7 +195,12 @@ def _checked_setting(setting: dict) -> dict:
     prompt = setting.get("system_prompt", "")
     if not isinstance(prompt, str):
         raise InvalidInput("system_prompt must be text")
-    return {"drop_fields": fields, "system_prompt": prompt, "system_prompt_mode": mode}
+    checked = {"drop_fields": fields, "system_prompt": prompt, "system_prompt_mode": mode}
+    if "replicate_input" in setting:
+        if setting["replicate_input"] not in ("prompt", "messages"):
+            raise InvalidInput("replicate_input must be prompt or messages")
+        checked["replicate_input"] = setting["replicate_input"]
+    return checked
 
 
 def _rebuild_abilities(row: Channel) -> None:

@@ -41,8 +41,15 @@ class Charge:
     quota_per_unit: int
     prompt_estimate: int = 0
     fixed_cost: Fraction | None = None  # known before the call (per call, per character)
+    units: int = 1  # per-call units fixed_cost was priced for (images: n)
     reserved: int = 0
     settled: bool = False
+
+    def bill_units(self, units: int) -> None:
+        """A per-call answer delivered `units` (images) instead of the count priced: bill what came."""
+        if self.fixed_cost is not None and self.units > 0 and units != self.units:
+            self.fixed_cost = self.fixed_cost * units / self.units
+            self.units = units
 
     def cost_of(self, usage: Usage) -> Fraction:
         if self.fixed_cost is not None:
@@ -79,8 +86,9 @@ async def price_request(ctx: RelayContext) -> Charge:
     if endpoint in PER_CALL:
         multiplier = ctx.snapshot.prices.image_ratio(ctx.request.model, str(body.get("size", "1024x1024")),
                                                     str(body.get("quality", "standard")))
+        charge.units = _image_count(body)
         charge.fixed_cost = pricing.per_call_cost(charge.price, charge.group_ratio, charge.quota_per_unit,
-                                                  multiplier, _image_count(body))
+                                                  multiplier, charge.units)
     elif endpoint == "speech":
         characters = len(body.get("input", "")) if isinstance(body.get("input"), str) else 0
         charge.prompt_estimate = characters  # the prompt tokens of its log row

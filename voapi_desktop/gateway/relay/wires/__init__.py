@@ -12,6 +12,7 @@ from ..context import RelayContext
 from .anthropic import AnthropicWire
 from .gemini import GeminiWire
 from .openai import OpenAIWire
+from .replicate import ReplicateWire
 from .translated import TranslatedWire
 
 PASS_THROUGH = {"openai": OpenAIWire(), "anthropic": AnthropicWire(), "gemini": GeminiWire()}
@@ -20,7 +21,7 @@ TRANSLATABLE = {"chat", "messages", "generate"}
 
 
 def channel_dialect(channel: ChannelInfo) -> str:
-    """openai (OpenAI, Azure and compatible vendors), anthropic or gemini."""
+    """openai (OpenAI, Azure and compatible vendors), anthropic, gemini or replicate."""
     kind = BY_ID.get(channel.type)
     dialect = kind.dialect if kind else "openai"
     return "openai" if dialect == "azure" else dialect
@@ -29,6 +30,8 @@ def channel_dialect(channel: ChannelInfo) -> str:
 def wire_for(ctx: RelayContext, channel: ChannelInfo):
     """The wire for this request on this channel, or None when the channel cannot serve it."""
     dialect = channel_dialect(channel)
+    if dialect == "replicate":  # predictions, not a chat dialect: OpenAI clients' images and chat
+        return ReplicateWire() if ctx.inbound == "openai" and ctx.endpoint.name in ReplicateWire.endpoints else None
     if ctx.inbound == dialect:
         return PASS_THROUGH[dialect]
     if ctx.endpoint.name in TRANSLATABLE or (ctx.endpoint.name == "embeddings" and dialect == "gemini"):

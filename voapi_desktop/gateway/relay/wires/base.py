@@ -3,6 +3,10 @@
     request(ctx, channel, key, client_headers) -> UpstreamRequest     where and what to send
     plain(ctx, body, content_type) -> Plain | AttemptFailure           a whole answer, as the client gets it
     stream(ctx, local_usage) -> StreamRelay                           a streamed answer, chunk by chunk
+
+and, optionally, when one answer takes more than one upstream call (Replicate predictions):
+
+    follow(ctx, session, first) -> response | AttemptFailure           the response to read or stream instead
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Plain:
     usage: Usage | None  # as the upstream reported it; None: count locally
     text: str  # the generated text, for a local count and the empty-reply check
     has_content: bool = True
+    units: int | None = None  # per-call units delivered (images), when the wire counted them
 
 
 class StreamRelay(Protocol):
