@@ -60,6 +60,10 @@ def stylesheet(dark: bool, accent: str) -> str:
     QTableView {{ gridline-color: {c['border']}; border: 1px solid {c['border']}; border-radius: 6px; }}
     QHeaderView::section {{ background: {c['alt']}; padding: 5px 8px; border: none;
                             border-bottom: 1px solid {c['border']}; font-weight: 600; }}
+    QPushButton {{ padding: 4px 12px; border: 1px solid {c['border']}; border-radius: 5px;
+                   background: {c['button']}; }}
+    QPushButton:hover {{ border-color: {accent}; }}
+    QPushButton:disabled {{ color: {c['muted']}; }}
     QPushButton#primary {{ background: {accent}; color: white; border: none; border-radius: 5px;
                            padding: 5px 14px; }}
     QPushButton#primary:disabled {{ background: {c['border']}; color: {c['muted']}; }}

@@ -78,7 +78,7 @@ class LogsPage(ListPage):
 
     def _filters_changed(self) -> None:
         self.remote_page = 0
-        if self.loaded_once:
+        if self.isVisible():  # a hidden page loads with the current filters when shown
             self._debounce.start()
 
     def log_filter(self) -> LogFilter:

@@ -9,8 +9,9 @@ the page asked for in `params`.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+                               QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ..context import Context
 from ..models.proxy import PageProxy, SearchProxy
@@ -34,7 +35,7 @@ class ListPage(QWidget):
         self.search_proxy.setSourceModel(model)
         self.page_proxy = PageProxy(parent=self)
         self.page_proxy.setSourceModel(self.search_proxy)
-        self._actions: list[tuple[QPushButton, str]] = []
+        self._actions: list[tuple[QPushButton | QAction, str]] = []
         self._loading = self._again = self._dirty = False
         self.loaded_once = False
         self.total = 0
@@ -55,9 +56,16 @@ class ListPage(QWidget):
         self.actions_bar = QHBoxLayout()
         self.filters_bar = QHBoxLayout()
         self.search = QLineEdit(clearButtonEnabled=True)
-        self.search.setMinimumWidth(200)
+        self.search.setMinimumWidth(140)
+        self.search.setMaximumWidth(240)
         self.ctx.i18n.bind(self.search, "setPlaceholderText", "list.search")
         self.toolbar.addLayout(self.actions_bar)
+        self.more_menu = QMenu(self)
+        self.more_button = QToolButton(popupMode=QToolButton.InstantPopup)
+        self.more_button.setMenu(self.more_menu)
+        self.ctx.i18n.bind(self.more_button, "setText", "list.more")
+        self.more_button.hide()
+        self.toolbar.addWidget(self.more_button)
         self.toolbar.addStretch(1)
         self.toolbar.addLayout(self.filters_bar)
         self.toolbar.addWidget(self.search)
@@ -96,8 +104,17 @@ class ListPage(QWidget):
 
     # building blocks for subclasses ----------------------------------------------------------
 
-    def add_action(self, key: str, slot, needs: str = NONE, primary: bool = False) -> QPushButton:
-        """A toolbar button; `needs` one or some selected rows to be enabled."""
+    def add_action(self, key: str, slot, needs: str = NONE, primary: bool = False, more: bool = False):
+        """A toolbar button (or, `more`, an entry of the "More" menu); `needs` one or some selected rows."""
+        if more:
+            action = QAction(self)
+            self.ctx.i18n.bind(action, "setText", key)
+            action.triggered.connect(lambda: slot())
+            self.more_menu.addAction(action)
+            self.more_button.show()
+            self._actions.append((action, needs))
+            self._update_actions()
+            return action
         button = QPushButton()
         self.ctx.i18n.bind(button, "setText", key)
         if primary:
@@ -109,6 +126,9 @@ class ListPage(QWidget):
         return button
 
     def add_filter(self, widget: QWidget, second_row: bool = False) -> QWidget:
+        if isinstance(widget, QComboBox):  # let long item texts elide instead of widening the window
+            widget.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(9)
         (self.more_filters if second_row else self.filters_bar).addWidget(widget)
         return widget
 
