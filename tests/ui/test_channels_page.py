@@ -1,0 +1,126 @@
+"""The Channels page: add with type presets, key hidden by default, test one / all, enable, tag, delete."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+from tests.conftest import add_channel
+from tests.fakes.upstream import Behaviour
+from tests.ui.conftest import wait_idle
+from voapi_desktop.core.settings import Settings
+from voapi_desktop.store import channels
+
+
+def _page(qtbot, console):
+    page = console.window.pages["channels"]
+    console.window.show_page("channels")
+    wait_idle(qtbot, console.ctx.ops)
+    return page
+
+
+def _select_all(page) -> None:
+    page.table.selectAll()
+
+
+def _visible(kind):
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+
+
+def test_the_type_preset_shows_its_default_base_url(qtbot, console):
+    dialog = _page(qtbot, console).add_channel()
+    dialog.type_box.setCurrentIndex(dialog.type_box.findData(43))  # DeepSeek
+    assert dialog.base_url.placeholderText() == "https://api.deepseek.com"
+    dialog.type_box.setCurrentIndex(dialog.type_box.findData(8))  # Custom
+    assert dialog.base_url.placeholderText() == "required for this type"
+    dialog.reject()
+
+
+def test_a_refused_channel_keeps_the_dialog_open_with_the_reason(qtbot, console):
+    page = _page(qtbot, console)
+    dialog = page.add_channel()
+    dialog.name.setText("no key")
+    dialog.models.setText("gpt-4o-mini")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=5000)
+    assert "missing key" in dialog.error.text() and dialog.isVisible()
+    assert dialog.save_button.isEnabled()
+
+
+def test_the_key_is_hidden_when_editing_until_shown(qtbot, console, upstream):
+    add_channel(upstream, key="sk-secret-key-0001\nsk-secret-key-0002")
+    page = _page(qtbot, console)
+    dialog = page.edit_channel(page.model.row_at(0))
+    assert not dialog.key.shown and "sk-secret" not in dialog.key.line.text()
+    dialog.key.toggle.click()
+    assert dialog.key.shown and dialog.key.box.toPlainText() == "sk-secret-key-0001\nsk-secret-key-0002"
+    dialog.weight.setValue(7)
+    assert "key" not in dialog.fields()  # unchanged keys are not sent back
+    dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    assert channels.list_channels()[0].weight == 7
+
+
+def test_keys_are_shown_at_once_with_off_private_key_hide(qtbot, console, upstream):
+    add_channel(upstream)
+    console.ctx.settings = Settings.load(env={"OFF_PRIVATE_KEY_HIDE": "true"})
+    page = _page(qtbot, console)
+    assert page.edit_channel(page.model.row_at(0)).key.shown
+
+
+def test_testing_one_and_all_channels_shows_live_results(qtbot, console, upstream):
+    add_channel(upstream, name="good", key="good-key")
+    add_channel(upstream, name="bad", key="bad-key")
+    upstream.behave("bad-key", Behaviour.invalid_key())
+    page = _page(qtbot, console)
+    test_column = page.model.column_keys().index("channels.col.test")
+    good_row = next(r for r in range(2) if page.model.row_at(r).name == "good")
+    page.table.selectRow(page.page_proxy.mapFromSource(page.search_proxy.mapFromSource(
+        page.model.index(good_row, 0))).row())
+    page.test_selected()
+    assert page.model.index(good_row, test_column).data() == "testing…"
+    qtbot.waitUntil(lambda: page.model.index(good_row, test_column).data().startswith("OK"), timeout=10000)
+    page.test_all()
+    qtbot.waitUntil(lambda: "1 passed, 1 failed" in page.message.text(), timeout=15000)
+    wait_idle(qtbot, console.ctx.ops)
+    qtbot.waitUntil(lambda: {c.name: c.status for c in page.model.rows()} ==
+                    {"good": channels.ENABLED, "bad": channels.AUTO_DISABLED}, timeout=5000)
+    bad = next(c for c in page.model.rows() if c.name == "bad")
+    assert page.model.results[bad.id].ok is False
+
+
+def test_disable_tag_and_delete_with_confirmation(qtbot, console, upstream):
+    add_channel(upstream, name="one")
+    add_channel(upstream, name="two")
+    page = _page(qtbot, console)
+    _select_all(page)
+    page.set_enabled(False)
+    qtbot.waitUntil(lambda: all(c.status == channels.MANUALLY_DISABLED for c in page.model.rows()), timeout=5000)
+    _select_all(page)
+    page.tag_selected()
+    prompt = _visible(QInputDialog)[-1]
+    prompt.setTextValue("team-a")
+    prompt.accept()
+    qtbot.waitUntil(lambda: all(c.tag == "team-a" for c in page.model.rows()), timeout=5000)
+    _select_all(page)
+    page.delete_selected()
+    box = _visible(QMessageBox)[-1]
+    assert "one" in box.text() and "two" in box.text()
+    box.button(QMessageBox.No).click()
+    wait_idle(qtbot, console.ctx.ops)
+    assert len(channels.list_channels()) == 2
+    page.delete_selected()
+    _visible(QMessageBox)[-1].button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=5000)
+    assert channels.list_channels() == []
+
+
+def test_filters_narrow_the_table(qtbot, console, upstream):
+    add_channel(upstream, name="openai-a")
+    channels.create_channel(type="DeepSeek", name="ds", key="k", models="deepseek-chat")
+    page = _page(qtbot, console)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    page.type_filter.setCurrentIndex(page.type_filter.findData(43))
+    assert page.page_proxy.rowCount() == 1
+    page.type_filter.setCurrentIndex(0)
+    page.search.setText("openai-a")
+    assert page.page_proxy.rowCount() == 1 and "1 rows" in page.pager.summary.text()

@@ -1,0 +1,132 @@
+"""The API keys and Users pages: create, reveal / copy, disable, delete; edit, add quota, password, ban."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+from tests.ui.conftest import wait_idle
+from voapi_desktop.core import clock
+from voapi_desktop.store import tokens, users
+
+
+def _show(qtbot, console, page_id):
+    console.window.show_page(page_id)
+    wait_idle(qtbot, console.ctx.ops)
+    return console.window.pages[page_id]
+
+
+def _last(kind):
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()][-1]
+
+
+def _open_token_dialog(qtbot, page):
+    page.add_token()
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(), timeout=5000)
+    return page.dialog
+
+
+def test_a_key_with_quota_expiry_and_allow_lists(qtbot, console):
+    page = _show(qtbot, console, "tokens")
+    dialog = _open_token_dialog(qtbot, page)
+    dialog.name.setText("limited")
+    dialog.unlimited.setChecked(False)
+    dialog.quota.setValue(2.5)  # USD
+    dialog.never.setChecked(False)
+    dialog.models.setText("gpt-4o-mini, gpt-4o")
+    dialog.allow_ips.setPlainText("10.0.0.0/8\n192.168.1.7")
+    dialog.submit()
+    qtbot.waitUntil(lambda: page.key_dialog is not None, timeout=5000)
+    token = tokens.list_tokens()[0]
+    assert (token.remain_quota, token.unlimited_quota) == (1_250_000, False)
+    assert token.model_limits == {"gpt-4o-mini", "gpt-4o"}
+    assert token.expired_time > clock.now() + 29 * 86400
+    assert "192.168.1.7" in token.allow_ips
+    assert page.key_dialog.key.text() == "sk-" + token.key
+
+
+def test_a_bad_ip_list_is_refused_in_the_dialog(qtbot, console):
+    dialog = _open_token_dialog(qtbot, _show(qtbot, console, "tokens"))
+    dialog.name.setText("x")
+    dialog.allow_ips.setPlainText("not-an-ip")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=5000)
+    assert "not-an-ip" in dialog.error.text()
+
+
+def test_reveal_copy_disable_and_delete_a_key(qtbot, console):
+    root = users.find_user("root")
+    made = tokens.create_token(root.id, "laptop", unlimited=True)
+    page = _show(qtbot, console, "tokens")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    page.table.selectRow(0)
+    key_column = page.model.column_keys().index("tokens.col.key")
+    assert "****" in page.model.index(0, key_column).data()
+    page.reveal_selected()
+    assert page.model.index(0, key_column).data() == "sk-" + made.key
+    page.copy_selected()
+    assert QGuiApplication.clipboard().text() == "sk-" + made.key
+    page.set_enabled(False)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.row_at(0).status == tokens.DISABLED,
+                    timeout=5000)
+    page.table.selectRow(0)
+    page.delete_selected()
+    _last(QMessageBox).button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=5000)
+    assert tokens.list_tokens() == []
+
+
+def test_create_edit_top_up_reset_password_and_ban_a_user(qtbot, console):
+    page = _show(qtbot, console, "users")
+    dialog = page.add_user()
+    dialog.username.setText("carol")
+    dialog.password.setText("carol-password")
+    dialog.email.setText("carol@example.com")
+    dialog.quota.setValue(1)
+    dialog.submit()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    carol = users.find_user("carol")
+    assert (carol.quota, carol.email) == (500_000, "carol@example.com")
+
+    row = next(r for r in range(2) if page.model.row_at(r).username == "carol")
+    edit = page.edit_user(page.model.row_at(row))
+    edit.display_name.setText("Carol C.")
+    edit.role.setCurrentIndex(edit.role.findData(users.ROLE_ADMIN))
+    edit.submit()
+    qtbot.waitUntil(lambda: users.find_user("carol").display_name == "Carol C.", timeout=5000)
+    assert users.find_user("carol").role == users.ROLE_ADMIN
+
+    wait_idle(qtbot, console.ctx.ops)
+    row = next(r for r in range(2) if page.model.row_at(r).username == "carol")
+    page.table.selectRow(row)
+    page.add_quota()
+    page.dialog.amount.setValue(2)
+    page.dialog.submit()
+    qtbot.waitUntil(lambda: users.find_user("carol").quota == 1_500_000, timeout=5000)
+    assert "$3" in page.message.text()
+
+    page.reset_password()
+    prompt = _last(QInputDialog)
+    prompt.setTextValue("a-new-password")
+    prompt.accept()
+    qtbot.waitUntil(lambda: users.verify_password("carol", "a-new-password") is not None, timeout=5000)
+
+    page.set_enabled(False)
+    _last(QMessageBox).button(QMessageBox.Yes).click()
+    status = page.model.column_keys().index("users.col.status")
+
+    def shown_status() -> str:
+        row = next(r for r in range(page.model.rowCount()) if page.model.row_at(r).username == "carol")
+        return page.model.index(row, status).data()
+    qtbot.waitUntil(lambda: shown_status() == "Banned", timeout=5000)
+    assert not users.find_user("carol").enabled
+
+
+def test_root_cannot_be_banned(qtbot, console):
+    page = _show(qtbot, console, "users")
+    page.table.selectRow(0)
+    page.set_enabled(False)
+    _last(QMessageBox).button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: page.message.isVisible(), timeout=5000)
+    assert "root user cannot be banned" in page.message.text()
+    assert users.find_user("root").enabled
