@@ -43,10 +43,14 @@ def test_model_for(channel: ChannelInfo, model: str = "") -> str:
 
 
 def _request(channel: ChannelInfo, model: str, settings: Settings, key: str):
-    """URL, headers and body of the smallest useful request in the channel's dialect."""
+    """URL, headers and body of the smallest useful request in the channel's dialect (no body: a GET)."""
     upstream_model = map_model(channel.model_mapping, model)
     dialect = channel_dialect(channel)
     embedding = "embedding" in model
+    if dialect == "replicate":  # a prediction costs money: checking the key and the model is enough
+        base = channel.effective_base_url or "https://api.replicate.com"
+        owner_name = upstream_model.split(":", 1)[0]
+        return f"{base}/v1/models/{owner_name}", {"Authorization": f"Bearer {key}"}, None
     if dialect == "anthropic":
         body = {"model": upstream_model, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
         return anthropic_url(channel), anthropic_headers(channel, key, None), {**body, **channel.param_override}
@@ -73,7 +77,8 @@ async def test_channel(channel: ChannelInfo, settings: Settings, model: str = ""
     started = time.perf_counter()
     try:
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-            response = await client.post(url, json=body, headers=headers)
+            response = await (client.get(url, headers=headers) if body is None else
+                              client.post(url, json=body, headers=headers))
         status, content = response.status_code, response.content
     except httpx.HTTPError as exc:
         status, content = 0, f"cannot reach the upstream: {type(exc).__name__}".encode()

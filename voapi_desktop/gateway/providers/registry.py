@@ -12,7 +12,7 @@ ADAPTERS: dict[str, Adapter] = {
     "azure": AzureAdapter(),
 }
 # Dialects whose requests are built by their relay wire (gateway/relay/wires), not by an adapter.
-WIRE_DIALECTS = ("anthropic", "gemini")
+WIRE_DIALECTS = ("anthropic", "gemini", "replicate")
 
 
 def adapter_for(channel_type: int) -> Adapter:
