@@ -130,6 +130,18 @@ def test_peek_counts_nothing_and_keys_are_independent(backend):
     assert limiter.hit("b", 2, 60).remaining == 1
 
 
+def test_peek_with_a_cost_says_whether_that_many_units_fit(backend):
+    clock = FakeClock()
+    limiter = backend(clock)
+    limiter.hit("tpm", 10, 60, cost=7)
+    clock.advance(20)
+    assert limiter.peek("tpm", 10, 60, 3) == (True, 10, 3, 40.0, 0.0)
+    refused = limiter.peek("tpm", 10, 60, 4)
+    assert not refused.allowed and refused.remaining == 3 and refused.retry_after == 40
+    assert limiter.peek("tpm", 10, 60, 11).retry_after == 60  # never fits
+    assert limiter.hit("tpm", 10, 60, 3).remaining == 0  # the peeks counted nothing
+
+
 def test_sub_second_windows_and_fractional_clocks(backend):
     clock = FakeClock(T0 + 0.0005)
     limiter = backend(clock)

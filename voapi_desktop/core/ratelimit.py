@@ -60,8 +60,8 @@ class RateLimiter(Protocol):
         """Count `cost` units against `key` when they fit in `limit` per `window` seconds."""
         ...
 
-    def peek(self, key: str, limit: int, window: float) -> Decision:
-        """Whether one more unit would fit now, without counting it."""
+    def peek(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
+        """Whether `cost` more units would fit now, without counting them."""
         ...
 
     def incr_daily(self, key: str, day: str) -> int:
@@ -173,11 +173,11 @@ class MemoryLimiter:
                 self._logs.pop(key, None)
         return decision
 
-    def peek(self, key: str, limit: int, window: float) -> Decision:
-        check_args(limit, window, 1)
+    def peek(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
+        check_args(limit, window, cost)
         with self._lock:
             entries = list(self._logs.get(key, ()))
-        return evaluate(entries, to_ms(self.clock()), window_ms(window), limit, 1, record=False)[0]
+        return evaluate(entries, to_ms(self.clock()), window_ms(window), limit, cost, record=False)[0]
 
     def incr_daily(self, key: str, day: str) -> int:
         with self._lock:

@@ -102,10 +102,10 @@ class DiskLimiter:
                 self.cache.set(k, encode_log(kept), expire=2 * window)
         return decision
 
-    def peek(self, key: str, limit: int, window: float) -> Decision:
-        check_args(limit, window, 1)
+    def peek(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
+        check_args(limit, window, cost)
         entries = decode_log(self.cache.get(f"rl:{key}", retry=True))
-        return evaluate(entries, to_ms(self.clock()), window_ms(window), limit, 1, record=False)[0]
+        return evaluate(entries, to_ms(self.clock()), window_ms(window), limit, cost, record=False)[0]
 
     def incr_daily(self, key: str, day: str) -> int:
         k = f"day:{key}:{day}"

@@ -84,9 +84,9 @@ class RedisLimiter:
         check_args(limit, window, cost)
         return self._run(key, limit, window, cost, f"{self._instance}{next(self._sequence):x}")
 
-    def peek(self, key: str, limit: int, window: float) -> Decision:
-        check_args(limit, window, 1)
-        return self._run(key, limit, window, 1, "")
+    def peek(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
+        check_args(limit, window, cost)
+        return self._run(key, limit, window, cost, "")
 
     def incr_daily(self, key: str, day: str) -> int:
         k = f"{self.prefix}day:{key}:{day}"

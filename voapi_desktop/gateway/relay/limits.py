@@ -51,7 +51,10 @@ def limit_of(ctx: RelayContext, name: str) -> int:
     return ctx.settings[name]
 
 
-def _request_rules(ctx: RelayContext) -> list[tuple[str, str, int, float]]:
+Rule = tuple[str, str, int, float]  # (limiter key, what it limits for the message, limit, window in seconds)
+
+
+def _request_rules(ctx: RelayContext) -> list[Rule]:
     user, token, model = ctx.caller.user, ctx.caller.token, ctx.request.model
     rules = [(f"user-rpm:{user.id}", f"user {user.username}", limit_of(ctx, "USER_RPM"), MINUTE),
              (f"token-rpm:{token.id}", f"API key {token.name}", limit_of(ctx, "TOKEN_RPM"), MINUTE)]
@@ -63,27 +66,45 @@ def _request_rules(ctx: RelayContext) -> list[tuple[str, str, int, float]]:
     return [rule for rule in rules if rule[2] > 0]
 
 
+def _count_all(state: GatewayState, rules: list[Rule], cost: int, unit: str) -> None:
+    """Count `cost` against every rule, or refuse and count it against none (blocking).
+
+    A request refused by one limit must not use up the others (a key at its TOKEN_RPM
+    would lock its owner's other keys out): with several rules, all are peeked before
+    any is counted. Only a request racing for the last room between the two steps can
+    still be counted by a rule before a later one refuses it.
+    """
+    limiter, cost = state.limiter, max(cost, 1)
+    if len(rules) > 1:
+        for key, what, limit, window in rules:
+            decision = limiter.peek(key, limit, window, cost)
+            if not decision.allowed:
+                raise _refusal(decision, what, unit)
+    for key, what, limit, window in rules:
+        decision = limiter.hit(key, limit, window, cost)
+        if not decision.allowed:
+            raise _refusal(decision, what, unit)
+
+
 async def check_requests(state: GatewayState, ctx: RelayContext) -> None:
     """Requests per minute of the user and the key, and the per-model request limit."""
-    for key, what, limit, window in _request_rules(ctx):
-        decision = await _hit(state, key, limit, window)
-        if not decision.allowed:
-            raise _refusal(decision, what)
+    rules = _request_rules(ctx)
+    if rules:
+        await asyncio.to_thread(_count_all, state, rules, 1, "requests")
 
 
-def _token_rules(ctx: RelayContext) -> list[tuple[str, str, int]]:
+def _token_rules(ctx: RelayContext) -> list[Rule]:
     user, token = ctx.caller.user, ctx.caller.token
-    rules = [(f"user-tpm:{user.id}", f"user {user.username}", limit_of(ctx, "USER_TPM")),
-             (f"token-tpm:{token.id}", f"API key {token.name}", limit_of(ctx, "TOKEN_TPM"))]
+    rules = [(f"user-tpm:{user.id}", f"user {user.username}", limit_of(ctx, "USER_TPM"), MINUTE),
+             (f"token-tpm:{token.id}", f"API key {token.name}", limit_of(ctx, "TOKEN_TPM"), MINUTE)]
     return [rule for rule in rules if rule[2] > 0]
 
 
 async def check_tokens(state: GatewayState, ctx: RelayContext, prompt_tokens: int) -> None:
     """Tokens per minute: the prompt is counted up front, the completion when it is known."""
-    for key, what, limit in _token_rules(ctx):
-        decision = await _hit(state, key, limit, MINUTE, prompt_tokens)
-        if not decision.allowed:
-            raise _refusal(decision, what, "tokens")
+    rules = _token_rules(ctx)
+    if rules:
+        await asyncio.to_thread(_count_all, state, rules, prompt_tokens, "tokens")
 
 
 def count_completion(state: GatewayState, ctx: RelayContext, usage: Usage) -> None:
@@ -91,6 +112,6 @@ def count_completion(state: GatewayState, ctx: RelayContext, usage: Usage) -> No
     rules = _token_rules(ctx)
     if rules and usage.completion_tokens > 0:
         async def record() -> None:
-            for key, _, limit in rules:
-                await _hit(state, key, limit, MINUTE, usage.completion_tokens)
+            for key, _, limit, window in rules:
+                await _hit(state, key, limit, window, usage.completion_tokens)
         state.spawn(record(), f"tpm-{ctx.request_id}")
