@@ -141,9 +141,10 @@ async def list_models():
     if _gemini_caller():
         g.dialect = "gemini"  # also lets current_caller read ?key=
         return Response(orjson.dumps(gemini_models_list((await visible_models()))), content_type="application/json")
+    if _anthropic_caller():
+        g.dialect = "anthropic"  # before the caller is admitted: its refusals are in Anthropic's shape too
     models = await visible_models()
     if _anthropic_caller():
-        g.dialect = "anthropic"
         body = {"data": [_anthropic_model(m) for m in models], "has_more": False,
                 "first_id": models[0] if models else None, "last_id": models[-1] if models else None}
     else:
