@@ -10,6 +10,7 @@ from tests.ui.conftest import wait_idle
 from voapi_desktop.ui.actions import channels as channel_actions
 
 SLOW = 1.5
+LONGEST_PAUSE_MS = 500  # a blocked GUI thread would pause for the whole SLOW seconds
 
 
 def _tick_gaps(qtbot, until) -> list[int]:
@@ -24,7 +25,7 @@ def _tick_gaps(qtbot, until) -> list[int]:
     timer.start()
     qtbot.waitUntil(until, timeout=int(SLOW * 1000) + 5000)
     timer.stop()
-    return gaps
+    return gaps[1:]  # the first one also holds the timer's start-up
 
 
 def test_a_slow_store_read_does_not_block_the_event_loop(qtbot, console, monkeypatch):
@@ -40,7 +41,7 @@ def test_a_slow_store_read_does_not_block_the_event_loop(qtbot, console, monkeyp
     assert console.ctx.ops.busy
     gaps = _tick_gaps(qtbot, lambda: not console.ctx.ops.busy)
     assert len(gaps) >= SLOW * 1000 / 50
-    assert max(gaps) < 250
+    assert max(gaps) < LONGEST_PAUSE_MS
 
 
 def test_a_slow_write_does_not_block_and_its_outcome_arrives_later(qtbot, console, monkeypatch):
@@ -58,5 +59,5 @@ def test_a_slow_write_does_not_block_and_its_outcome_arrives_later(qtbot, consol
     assert time.monotonic() - started < 0.1 and results == []
     gaps = _tick_gaps(qtbot, lambda: bool(results))
     assert results[0].name == "slow"
-    assert max(gaps) < 250
+    assert max(gaps) < LONGEST_PAUSE_MS
     wait_idle(qtbot, console.ctx.ops)

@@ -93,8 +93,8 @@ def test_create_edit_top_up_reset_password_and_ban_a_user(qtbot, console):
     edit.display_name.setText("Carol C.")
     edit.role.setCurrentIndex(edit.role.findData(users.ROLE_ADMIN))
     edit.submit()
-    qtbot.waitUntil(lambda: users.find_user("carol").display_name == "Carol C.", timeout=5000)
-    assert users.find_user("carol").role == users.ROLE_ADMIN
+    qtbot.waitUntil(lambda: not edit.isVisible(), timeout=5000)
+    assert (users.find_user("carol").display_name, users.find_user("carol").role) == ("Carol C.", users.ROLE_ADMIN)
 
     wait_idle(qtbot, console.ctx.ops)
     row = next(r for r in range(2) if page.model.row_at(r).username == "carol")
@@ -102,14 +102,15 @@ def test_create_edit_top_up_reset_password_and_ban_a_user(qtbot, console):
     page.add_quota()
     page.dialog.amount.setValue(2)
     page.dialog.submit()
-    qtbot.waitUntil(lambda: users.find_user("carol").quota == 1_500_000, timeout=5000)
-    assert "$3" in page.message.text()
+    qtbot.waitUntil(lambda: "$3" in page.message.text(), timeout=5000)
+    assert users.find_user("carol").quota == 1_500_000
 
     page.reset_password()
     prompt = _last(QInputDialog)
     prompt.setTextValue("a-new-password")
     prompt.accept()
-    qtbot.waitUntil(lambda: users.verify_password("carol", "a-new-password") is not None, timeout=5000)
+    qtbot.waitUntil(lambda: "Changed the password" in page.message.text(), timeout=5000)
+    assert users.verify_password("carol", "a-new-password") is not None
 
     page.set_enabled(False)
     _last(QMessageBox).button(QMessageBox.Yes).click()

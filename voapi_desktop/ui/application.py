@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -89,6 +90,17 @@ def _install_excepthook(i18n: I18n) -> None:
     sys.excepthook = hook
 
 
+def _quit_on_signals(app: QApplication, consoles: list[Console]) -> None:
+    """SIGINT / SIGTERM shut down like Quit (the ledger is flushed); a timer lets Python see them."""
+    def stop(*_) -> None:
+        consoles[0].quit() if consoles else app.exit(130)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    timer = QTimer(app, interval=300)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+
+
 def run(argv: list[str]) -> int:
     """The GUI entry: returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -117,10 +129,12 @@ def run(argv: list[str]) -> int:
         console.start()
 
     def failed(exc: BaseException) -> None:
+        log.error("cannot start: %s", exc)
         box = show_error(i18n, exc)
         box.finished.connect(lambda _: app.exit(2))
 
     ops.run(open_store, success=opened, failure=failed)
+    _quit_on_signals(app, consoles)
     code = app.exec()
     if not consoles:
         ops.shutdown()

@@ -62,7 +62,10 @@ def stylesheet(dark: bool, accent: str) -> str:
                             border-bottom: 1px solid {c['border']}; font-weight: 600; }}
     QPushButton {{ padding: 4px 12px; border: 1px solid {c['border']}; border-radius: 5px;
                    background: {c['button']}; }}
-    QPushButton:hover {{ border-color: {accent}; }}
+    QToolButton {{ padding: 4px 18px 4px 10px; border: 1px solid {c['border']}; border-radius: 5px;
+                   background: {c['button']}; }}
+    QToolButton::menu-indicator {{ subcontrol-origin: padding; subcontrol-position: right center; right: 5px; }}
+    QPushButton:hover, QToolButton:hover {{ border-color: {accent}; }}
     QPushButton:disabled {{ color: {c['muted']}; }}
     QPushButton#primary {{ background: {accent}; color: white; border: none; border-radius: 5px;
                            padding: 5px 14px; }}

@@ -56,11 +56,17 @@ class FormDialog(QDialog):
         self.save_button.setEnabled(False)
         self.submitted.emit(fields)
 
+    @property
+    def saving(self) -> bool:
+        """A save was handed to the worker and its outcome has not come back yet."""
+        return not self.save_button.isEnabled()
+
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
 
     def done_ok(self, _result=None) -> None:
+        self.save_button.setEnabled(True)
         self.accept()
 
     def fail(self, exc: BaseException) -> None:

@@ -65,26 +65,25 @@ class ChannelsPage(ListPage):
     # one method per user action ---------------------------------------------------------------
 
     def add_channel(self) -> ChannelEditor:
-        self.dialog = ChannelEditor(self.ctx, None, self)
-        self.dialog.submitted.connect(lambda fields: actions.create_channel(
-            self.ctx, fields, success=self._saved, failure=self.dialog.fail))
-        self.dialog.open()
-        return self.dialog
+        dialog = self.keep_dialog(ChannelEditor(self.ctx, None, self))
+        dialog.submitted.connect(lambda fields: actions.create_channel(
+            self.ctx, fields, success=lambda c: self._saved(dialog, c), failure=dialog.fail))
+        dialog.open()
+        return dialog
 
     def edit_selected(self) -> None:
         if self.selected_row() is not None:
             self.edit_channel(self.selected_row())
 
     def edit_channel(self, channel: ChannelInfo) -> ChannelEditor:
-        self.dialog = ChannelEditor(self.ctx, channel, self)
-        self.dialog.submitted.connect(lambda fields: actions.update_channel(
-            self.ctx, channel.id, fields, success=self._saved, failure=self.dialog.fail))
-        self.dialog.open()
-        return self.dialog
+        dialog = self.keep_dialog(ChannelEditor(self.ctx, channel, self))
+        dialog.submitted.connect(lambda fields: actions.update_channel(
+            self.ctx, channel.id, fields, success=lambda c: self._saved(dialog, c), failure=dialog.fail))
+        dialog.open()
+        return dialog
 
-    def _saved(self, channel: ChannelInfo) -> None:
-        if self.dialog is not None:
-            self.dialog.done_ok()
+    def _saved(self, dialog: ChannelEditor, channel: ChannelInfo) -> None:
+        dialog.done_ok()
         self.notify(self.ctx.tr("channels.saved", name=channel.name))
 
     def test_selected(self) -> None:

@@ -61,15 +61,14 @@ class TokensPage(ListPage):
         self.ctx.ops.run(actions.load_usernames, success=self._open_editor, failure=self.fail, owner=self)
 
     def _open_editor(self, usernames: list[str]) -> TokenEditor:
-        self.dialog = TokenEditor(self.ctx, usernames, self)
-        self.dialog.submitted.connect(lambda fields: actions.create_token(
-            self.ctx, fields, success=self._created, failure=self.dialog.fail))
-        self.dialog.open()
-        return self.dialog
+        dialog = self.keep_dialog(TokenEditor(self.ctx, usernames, self))
+        dialog.submitted.connect(lambda fields: actions.create_token(
+            self.ctx, fields, success=lambda t: self._created(dialog, t), failure=dialog.fail))
+        dialog.open()
+        return dialog
 
-    def _created(self, token: TokenInfo) -> None:
-        if self.dialog is not None:
-            self.dialog.done_ok()
+    def _created(self, dialog: TokenEditor, token: TokenInfo) -> None:
+        dialog.done_ok()
         self.notify(self.ctx.tr("tokens.created", name=token.name))
         self.key_dialog = KeyDialog(self.ctx.i18n, token.name, "sk-" + token.key, self)
         self.key_dialog.open()

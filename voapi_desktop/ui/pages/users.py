@@ -56,37 +56,40 @@ class UsersPage(ListPage):
     # one method per user action ---------------------------------------------------------------
 
     def add_user(self) -> UserEditor:
-        self.dialog = UserEditor(self.ctx, None, self)
-        self.dialog.submitted.connect(lambda fields: actions.create_user(
-            self.ctx, fields, success=self._saved, failure=self.dialog.fail))
-        self.dialog.open()
-        return self.dialog
+        dialog = self.keep_dialog(UserEditor(self.ctx, None, self))
+        dialog.submitted.connect(lambda fields: actions.create_user(
+            self.ctx, fields, success=lambda u: self._saved(dialog, u), failure=dialog.fail))
+        dialog.open()
+        return dialog
 
     def edit_selected(self) -> None:
         if self.selected_row() is not None:
             self.edit_user(self.selected_row())
 
     def edit_user(self, user: UserInfo) -> UserEditor:
-        self.dialog = UserEditor(self.ctx, user, self)
-        self.dialog.submitted.connect(lambda fields: actions.update_user(
-            self.ctx, user.id, fields, success=self._saved, failure=self.dialog.fail))
-        self.dialog.open()
-        return self.dialog
+        dialog = self.keep_dialog(UserEditor(self.ctx, user, self))
+        dialog.submitted.connect(lambda fields: actions.update_user(
+            self.ctx, user.id, fields, success=lambda u: self._saved(dialog, u), failure=dialog.fail))
+        dialog.open()
+        return dialog
 
-    def _saved(self, user: UserInfo) -> None:
-        self.dialog.done_ok()
+    def _saved(self, dialog: UserEditor, user: UserInfo) -> None:
+        dialog.done_ok()
         self.notify(self.ctx.tr("users.saved", name=user.username))
 
     def add_quota(self) -> None:
         user = self.selected_row()
         if user is None:
             return
-        self.dialog = QuotaDialog(self.ctx, user, self)
-        self.dialog.submitted.connect(lambda fields: actions.add_quota(
-            self.ctx, user.id, fields["quota"], fields["reason"], failure=self.dialog.fail,
-            success=lambda balance: (self.dialog.done_ok(), self.notify(self.ctx.tr(
-                "users.quota_done", name=user.username, balance=self.ctx.money(balance))))))
-        self.dialog.open()
+        dialog = self.keep_dialog(QuotaDialog(self.ctx, user, self))
+        dialog.submitted.connect(lambda fields: actions.add_quota(
+            self.ctx, user.id, fields["quota"], fields["reason"], failure=dialog.fail,
+            success=lambda balance: self._topped_up(dialog, user, balance)))
+        dialog.open()
+
+    def _topped_up(self, dialog: QuotaDialog, user: UserInfo, balance: int) -> None:
+        dialog.done_ok()
+        self.notify(self.ctx.tr("users.quota_done", name=user.username, balance=self.ctx.money(balance)))
 
     def reset_password(self) -> None:
         user = self.selected_row()

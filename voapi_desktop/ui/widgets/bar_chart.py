@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-BAR_HEIGHT, GAP, LABEL_WIDTH, VALUE_WIDTH = 20, 8, 150, 90
+BAR_HEIGHT, GAP, LABEL_WIDTH = 20, 8, 150
 
 
 class BarChart(QWidget):
@@ -38,10 +38,11 @@ class BarChart(QWidget):
             painter.drawText(self.rect(), Qt.AlignCenter, self.empty_text)
             return
         top = max(value for _, value, _ in self.items) or 1
-        bar_area = max(self.width() - LABEL_WIDTH - VALUE_WIDTH - 16, 20)
+        metrics = painter.fontMetrics()
+        value_width = max(metrics.horizontalAdvance(shown) for _, _, shown in self.items) + 8
+        bar_area = max(self.width() - LABEL_WIDTH - value_width - 8, 20)
         accent = palette.color(QPalette.Highlight)
         track = palette.color(QPalette.AlternateBase)
-        metrics = painter.fontMetrics()
         for i, (label, value, shown) in enumerate(self.items):
             y = GAP + i * (BAR_HEIGHT + GAP)
             painter.setPen(text_color)
@@ -53,6 +54,6 @@ class BarChart(QWidget):
             painter.setBrush(accent)
             painter.drawRoundedRect(QRectF(LABEL_WIDTH, y + 3, max(bar_area * value / top, 4), BAR_HEIGHT - 6), 4, 4)
             painter.setPen(text_color)
-            painter.drawText(QRectF(LABEL_WIDTH + bar_area + 8, y, VALUE_WIDTH, BAR_HEIGHT),
+            painter.drawText(QRectF(LABEL_WIDTH + bar_area + 8, y, value_width, BAR_HEIGHT),
                              Qt.AlignLeft | Qt.AlignVCenter, shown)
         painter.end()

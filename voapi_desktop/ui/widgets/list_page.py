@@ -8,6 +8,7 @@ the page asked for in `params`.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
@@ -131,6 +132,14 @@ class ListPage(QWidget):
             widget.setMinimumContentsLength(9)
         (self.more_filters if second_row else self.filters_bar).addWidget(widget)
         return widget
+
+    def keep_dialog(self, dialog: QWidget) -> QWidget:
+        """Remember the page's open dialog; the previous one goes once it is closed and not saving."""
+        old = getattr(self, "dialog", None)
+        if old is not None and shiboken6.isValid(old) and not old.isVisible() and not getattr(old, "saving", False):
+            old.deleteLater()
+        self.dialog = dialog
+        return dialog
 
     def selected_rows(self) -> list:
         rows = {index.row(): index.data(ROW_ROLE) for index in self.table.selectionModel().selectedRows()}
