@@ -61,3 +61,19 @@ def test_a_slow_write_does_not_block_and_its_outcome_arrives_later(qtbot, consol
     assert results[0].name == "slow"
     assert max(gaps) < LONGEST_PAUSE_MS
     wait_idle(qtbot, console.ctx.ops)
+
+
+def test_steady_writes_still_refresh_a_visible_page(qtbot, console, monkeypatch):
+    """The ledger announces a write every 0.2 s under load: the page reloads at a steady pace, not never."""
+    loads = []
+    monkeypatch.setattr(channel_actions, "load_channels", lambda: loads.append(1) or [])
+    page = console.window.pages["channels"]
+    console.window.show_page("channels")
+    wait_idle(qtbot, console.ctx.ops)
+    loads.clear()
+    ticker = QTimer(interval=100)
+    ticker.timeout.connect(lambda: console.ctx.ops.data_changed.emit("channel"))
+    ticker.start()
+    qtbot.wait(1500)
+    ticker.stop()
+    assert 3 <= len(loads) <= 8

@@ -23,6 +23,7 @@ def test_every_page_is_written_as_a_screenshot(qtbot, qapp, gateway_on, language
         console.bridge.on_gateway_event(GatewayEvent("request", {
             "request_id": f"r{i}", "model": model, "user": "alice", "prompt_tokens": 12 + i,
             "completion_tokens": 40 * i, "elapsed_ms": 800 + 150 * i, "ok": i != 1}))
+    qtbot.waitUntil(lambda: console.window.pages["dashboard"].feed.count() == 3)
     window = console.window
     window.resize(1360, 820)
     console.ctx.i18n.set_language(language)

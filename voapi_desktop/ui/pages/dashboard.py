@@ -60,10 +60,10 @@ class DashboardPage(QScrollArea):
 
     def _data_changed(self, kind: str) -> None:
         if kind in ("log", "option"):
-            if self.isVisible():
-                self._debounce.start()
-            else:
+            if not self.isVisible():
                 self._dirty = True
+            elif not self._debounce.isActive():  # at most one reload a second under load
+                self._debounce.start()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
@@ -19,7 +20,21 @@ class RequestFeed(QListWidget):
         self.ctx = ctx
         self.setMinimumHeight(160)
         self.setAlternatingRowColors(True)
-        ctx.bridge.request_finished.connect(self.add_request)
+        self._pending: list[dict] = []
+        self._timer = QTimer(self, singleShot=True, interval=200)  # batch repaints under load
+        self._timer.timeout.connect(self.flush)
+        ctx.bridge.request_finished.connect(self.queue_request)
+
+    def queue_request(self, data: dict) -> None:
+        self._pending.append(data)
+        del self._pending[:-MAX_ITEMS]
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for data in pending:
+            self.add_request(data)
 
     def add_request(self, data: dict) -> None:
         ok = data.get("ok", False)

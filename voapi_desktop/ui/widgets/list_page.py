@@ -222,10 +222,10 @@ class ListPage(QWidget):
     def _data_changed(self, kind: str) -> None:
         if kind not in self.kinds:
             return
-        if self.isVisible():
-            self._debounce.start()
-        else:
+        if not self.isVisible():
             self._dirty = True
+        elif not self._debounce.isActive():  # at most one reload per interval, even under steady writes
+            self._debounce.start()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
