@@ -78,3 +78,17 @@ def test_an_unknown_language_falls_back_to_english(qapp):
     assert i18n.language == "en"
     assert i18n.tr("no.such.key") == "no.such.key"
     assert i18n.tr("pager.summary", page=1, pages=2, total=3) == "Page 1 of 2 · 3 rows"
+
+
+def test_the_system_locale_picks_the_catalog(monkeypatch):
+    import voapi_desktop.ui.i18n as module
+
+    class Locale:
+        def __init__(self, name):
+            self._name = name
+
+        def name(self):
+            return self._name
+    for system, expected in (("zh_CN", "zh_CN"), ("zh_TW", "zh_CN"), ("en_GB", "en"), ("de_DE", "en")):
+        monkeypatch.setattr(module.QLocale, "system", staticmethod(lambda s=system: Locale(s)))
+        assert module.system_language(["en", "zh_CN"]) == expected

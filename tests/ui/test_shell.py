@@ -128,3 +128,28 @@ def test_run_gui_starts_the_console_instead_of_serving(monkeypatch):
     calls = []
     monkeypatch.setattr(application, "run", lambda argv: calls.append(argv) or 0)
     assert run_gui() == 0 and len(calls) == 1
+
+
+def test_a_locked_database_says_what_to_do(i18n):
+    import peewee
+    from voapi_desktop.ui.errors import is_known, known_message
+    exc = peewee.OperationalError("database is locked")
+    assert is_known(exc)
+    title, text = known_message(i18n, exc)
+    assert title == "The database is busy" and "Close it and try again" in text
+
+
+def test_theme_and_accent_apply_to_the_whole_application(qtbot, qapp, console):
+    from PySide6.QtGui import QPalette
+    panel = console.window.appearance
+    try:
+        panel.theme.setCurrentIndex(panel.theme.findData("dark"))
+        assert console.ctx.prefs.theme == "dark"
+        assert qapp.palette().color(QPalette.Window).lightness() < 80
+        panel.set_accent("#e8590c")
+        assert console.ctx.prefs.accent == "#e8590c"
+        assert qapp.palette().color(QPalette.Highlight).name() == "#e8590c"
+    finally:
+        panel.theme.setCurrentIndex(panel.theme.findData("light"))
+        panel.set_accent("#3b6ef5")
+    assert qapp.palette().color(QPalette.Window).lightness() > 200
