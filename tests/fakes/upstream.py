@@ -87,6 +87,7 @@ from ._common import (  # re-exported: other tests import some of these from her
 )
 from .anthropic_routes import AnthropicRoutes, is_anthropic_path
 from .gemini_routes import GeminiRoutes, is_gemini_path
+from .realtime import add_realtime_route
 
 __all__ = ["Behaviour", "FakeUpstream", "Recorded", "FIXTURES_DIR", "FIXTURES_ROOT", "load_fixture"]
 
@@ -437,6 +438,7 @@ class FakeUpstream(AnthropicRoutes, GeminiRoutes):
     async def _serve(self) -> None:
         self._stop_event = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        add_realtime_route(app, self)  # before the catch-all route
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()

@@ -16,6 +16,7 @@ from .errors import BadRequest, PayloadTooLarge, RelayError
 from .routes_anthropic import anthropic_routes
 from .routes_api import api_routes
 from .routes_gemini import gemini_routes
+from .routes_realtime import realtime_routes
 from .routes_relay import relay_routes
 from .routes_usage import usage_routes
 from .state import GatewayState
@@ -48,6 +49,7 @@ def create_app(state: GatewayState, settings: Settings) -> Quart:
     app.register_blueprint(relay_routes)
     app.register_blueprint(anthropic_routes)
     app.register_blueprint(gemini_routes)
+    app.register_blueprint(realtime_routes)
     app.register_blueprint(api_routes)
     app.register_blueprint(usage_routes)
     _register_hooks(app, state, settings)
