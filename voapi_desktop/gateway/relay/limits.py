@@ -6,6 +6,7 @@ gateway never sleeps to wait. Limiter calls do disk or network I/O: they run off
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from ...core.ratelimit import Decision
 from ..errors import RelayError
@@ -14,6 +15,7 @@ from .context import RelayContext
 from .usage import Usage
 
 MINUTE = 60.0
+log = logging.getLogger(__name__)
 
 
 class RateLimited(RelayError):
@@ -29,8 +31,20 @@ def _refusal(decision: Decision, what: str, unit: str = "requests") -> RateLimit
                        f"retry in {seconds} s", headers=decision.headers(unit))
 
 
-async def _hit(state: GatewayState, key: str, limit: int, window: float, cost: int = 1) -> Decision:
-    return await asyncio.to_thread(state.limiter.hit, key, limit, window, max(cost, 1))
+async def _off_loop(call, *args):
+    """Run a limiter call in a thread. A limiter that is down (Redis unreachable, disk busy) lets
+    the request through with a warning: limits protect the service, they must not take it down."""
+    try:
+        return await asyncio.to_thread(call, *args)
+    except RateLimited:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any backend failure
+        log.warning("rate limiter unavailable, request let through: %s", type(exc).__name__)
+        return None
+
+
+async def _hit(state: GatewayState, key: str, limit: int, window: float, cost: int = 1) -> Decision | None:
+    return await _off_loop(state.limiter.hit, key, limit, window, max(cost, 1))
 
 
 async def check_client_ip(state: GatewayState, settings, ip: str) -> None:
@@ -39,7 +53,7 @@ async def check_client_ip(state: GatewayState, settings, ip: str) -> None:
         return
     decision = await _hit(state, f"relay-ip:{ip}", settings["GLOBAL_RELAY_RATE_LIMIT"],
                           float(settings["GLOBAL_RELAY_RATE_LIMIT_DURATION"]))
-    if not decision.allowed:
+    if decision is not None and not decision.allowed:
         raise _refusal(decision, f"your address {ip}")
 
 
@@ -90,7 +104,7 @@ async def check_requests(state: GatewayState, ctx: RelayContext) -> None:
     """Requests per minute of the user and the key, and the per-model request limit."""
     rules = _request_rules(ctx)
     if rules:
-        await asyncio.to_thread(_count_all, state, rules, 1, "requests")
+        await _off_loop(_count_all, state, rules, 1, "requests")
 
 
 def _token_rules(ctx: RelayContext) -> list[Rule]:
@@ -104,7 +118,7 @@ async def check_tokens(state: GatewayState, ctx: RelayContext, prompt_tokens: in
     """Tokens per minute: the prompt is counted up front, the completion when it is known."""
     rules = _token_rules(ctx)
     if rules:
-        await asyncio.to_thread(_count_all, state, rules, prompt_tokens, "tokens")
+        await _off_loop(_count_all, state, rules, prompt_tokens, "tokens")
 
 
 def count_completion(state: GatewayState, ctx: RelayContext, usage: Usage) -> None:

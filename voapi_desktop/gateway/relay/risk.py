@@ -8,6 +8,7 @@ matched words in the message.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -17,6 +18,8 @@ from ...store.risk import ban_user, record_risk_event
 from ..errors import BadRequest
 from ..state import GatewayState
 from .context import RelayContext
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=2)
@@ -55,5 +58,10 @@ def record_hit(state: GatewayState, ctx: RelayContext, words: list[str], text_ex
     if not limit:
         return
     day = local_date(datetime.now(timezone.utc), zone(ctx.settings["TZ"])).isoformat()
-    if state.limiter.incr_daily(f"sensitive:{user.id}", day) >= limit:
+    try:
+        hits = state.limiter.incr_daily(f"sensitive:{user.id}", day)
+    except Exception as exc:  # noqa: BLE001 - the counter's store is down: the event is recorded anyway
+        log.warning("cannot count sensitive-word hits: %s", type(exc).__name__)
+        return
+    if hits >= limit:
         ban_user(user.id, f"{limit} sensitive-word hits on {day} (last: {', '.join(words)})")
