@@ -477,3 +477,12 @@ def test_two_gateway_processes_sharing_redis_enforce_one_global_limit(tmp_path, 
     assert codes == [0, 0], [server.log_path.read_text() for server in servers]
     for server in servers:
         assert "Traceback" not in server.log_path.read_text()
+
+
+def test_the_rest_api_has_its_own_per_ip_limit(gateway):
+    """GLOBAL_API_RATE_LIMIT guards /api and /dashboard apart from the relay."""
+    set_option("GLOBAL_API_RATE_LIMIT", "2")
+    set_option("GLOBAL_API_RATE_LIMIT_DURATION", "60")
+    answers = [httpx.get(gateway.url + "/api/status", timeout=10) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert int(answers[-1].headers["Retry-After"]) >= 1

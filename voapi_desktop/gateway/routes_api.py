@@ -5,8 +5,10 @@ from __future__ import annotations
 from quart import Blueprint, current_app
 
 from .. import __version__
+from .routes_relay import limit_api_client
 
 api_routes = Blueprint("api", __name__)
+api_routes.before_request(limit_api_client)
 
 
 @api_routes.get("/api/status")

@@ -14,7 +14,7 @@ from .relay.auth import authenticate, raw_key
 from .relay.context import RelayContext
 from .relay.endpoints import ENDPOINTS, Endpoint
 from .relay.parse import Upload, parse_json_body, validate, validate_multipart
-from .relay.limits import check_client_ip
+from .relay.limits import check_api_client, check_client_ip
 from .relay.pipeline import relay
 
 relay_routes = Blueprint("relay", __name__)
@@ -30,6 +30,12 @@ def client_address() -> str:
         settings = relay_state().snapshots.current.settings
         g.client_ip = client_ip(request.remote_addr or "", request.headers, settings["TRUSTED_PROXIES"])
     return g.client_ip
+
+
+async def limit_api_client() -> None:
+    """A before_request hook of the REST API blueprints: GLOBAL_API_RATE_LIMIT per client IP."""
+    state = relay_state()
+    await check_api_client(state, state.snapshots.current.settings, client_address())
 
 
 async def current_caller():

@@ -17,9 +17,10 @@ from ..store.snapshot import Snapshot
 from ..store.usage import TokenUsage, usage_totals
 from .errors import Unauthorized
 from .relay.auth import Caller, authenticate, raw_key
-from .routes_relay import client_address
+from .routes_relay import client_address, limit_api_client
 
 usage_routes = Blueprint("usage", __name__)
+usage_routes.before_request(limit_api_client)
 UNLIMITED_USD = 100000000
 
 

@@ -57,6 +57,16 @@ async def check_client_ip(state: GatewayState, settings, ip: str) -> None:
         raise _refusal(decision, f"your address {ip}")
 
 
+async def check_api_client(state: GatewayState, settings, ip: str) -> None:
+    """GLOBAL_API_RATE_LIMIT: requests per client IP on the REST API (/api, /dashboard), apart from the relay."""
+    if not settings["GLOBAL_API_RATE_LIMIT_ENABLE"]:
+        return
+    decision = await _hit(state, f"api-ip:{ip}", settings["GLOBAL_API_RATE_LIMIT"],
+                          float(settings["GLOBAL_API_RATE_LIMIT_DURATION"]))
+    if decision is not None and not decision.allowed:
+        raise _refusal(decision, f"your address {ip}")
+
+
 def limit_of(ctx: RelayContext, name: str) -> int:
     """A per-minute limit, with the caller's group override (GROUP_RATE_LIMITS) when there is one."""
     override = ctx.settings["GROUP_RATE_LIMITS"].get(ctx.caller.group)
