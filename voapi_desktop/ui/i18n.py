@@ -98,17 +98,23 @@ class I18n(QObject):
         if isinstance(setter, str):
             setter = getattr(obj, setter)
         self._bindings.append((obj, setter, key, fields))
+        if len(self._bindings) % 500 == 0:  # closed dialogs leave dead bindings behind
+            self._bindings = [b for b in self._bindings if _alive(b[0])]
         setter(self.tr(key, **fields))
 
     def _apply_bindings(self) -> None:
         alive = []
         for binding in self._bindings:
             obj, setter, key, fields = binding
-            if isinstance(obj, QObject) and not shiboken6.isValid(obj):
+            if not _alive(obj):
                 continue
             setter(self.tr(key, **fields))
             alive.append(binding)
         self._bindings = alive
+
+
+def _alive(obj: object) -> bool:
+    return not isinstance(obj, QObject) or shiboken6.isValid(obj)
 
 
 def system_language(codes: list[str]) -> str:

@@ -57,6 +57,7 @@ class LogsPage(ListPage):
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _: self.detail.show_row(current.data(ROW_ROLE) if current.isValid() else None))
         self.detail.show_row(None)
+        self._names_stale = True
 
     def _fill_boxes(self) -> None:
         for box, items in ((self.range_box, [(r, f"logs.range.{r}") for r in RANGES]),
@@ -107,8 +108,15 @@ class LogsPage(ListPage):
     def fetch(self, params: dict):
         return actions.load_logs(params["filter"], params["page"], params["page_size"])
 
+    def _data_changed(self, kind: str) -> None:
+        if kind == "channel":
+            self._names_stale = True
+        super()._data_changed(kind)
+
     def loaded(self) -> None:
-        self.ctx.ops.run(actions.load_channel_names, success=self._names_loaded, owner=self)
+        if self._names_stale:  # channel names for the detail pane, fetched again only after channel writes
+            self._names_stale = False
+            self.ctx.ops.run(actions.load_channel_names, success=self._names_loaded, owner=self)
         index = self.table.model().index(0, 0)
         if self.detail.row is None and index.isValid():
             self.table.selectRow(0)
