@@ -13,7 +13,7 @@ from voapi_desktop.ui.models.proxy import PageProxy, SearchProxy
 from voapi_desktop.ui.models.table_model import ROW_ROLE
 from voapi_desktop.ui.models.token_table import TokenTableModel
 from voapi_desktop.ui.models.user_table import UserTableModel
-from voapi_desktop.ui.queries import LogFilter, query_logs
+from voapi_desktop.store.log_queries import LogFilter, query_logs
 
 
 def _rows(kind: str) -> list:

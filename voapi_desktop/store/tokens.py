@@ -101,3 +101,12 @@ def set_token_quota(token_id: int, remain_quota: int) -> None:
     if not Token.update(remain_quota=remain_quota).where(Token.id == token_id).execute():
         raise NotFound(f"no token with id {token_id}")
     publish("token")
+
+
+def delete_token(token_id: int) -> None:
+    """Soft-delete a token (list_tokens and the gateway's snapshot skip deleted ones)."""
+    changed = Token.update(deleted_at=clock.now()).where(
+        (Token.id == token_id) & Token.deleted_at.is_null()).execute()
+    if not changed:
+        raise NotFound(f"no token with id {token_id}")
+    publish("token")

@@ -133,3 +133,28 @@ def ensure_root_user(initial_password: str = "") -> bool:
 def root_uses_default_password() -> bool:
     row = User.get_or_none((User.username == "root") & (User.role == ROLE_ROOT))
     return bool(row) and bcrypt.checkpw(DEFAULT_ROOT_PASSWORD.encode(), row.password.encode())
+
+
+def update_user(user_id: int, *, display_name: str, email: str, role: int, group: str) -> UserInfo:
+    """Change a user's profile fields; the root user keeps its role."""
+    if role not in ROLE_NAMES:
+        raise InvalidInput("unknown role")
+    if not group.strip():
+        raise InvalidInput("group must not be empty")
+    if len(display_name) > 64 or len(email) > 128:
+        raise InvalidInput("display name is at most 64 and email at most 128 characters")
+    current = get_user(user_id)
+    if current.role == ROLE_ROOT and role != ROLE_ROOT:
+        raise InvalidInput("the root user's role cannot be changed")
+    User.update(display_name=display_name.strip(), email=email.strip(), role=role, group=group.strip()).where(
+        User.id == user_id).execute()
+    publish("user")
+    return get_user(user_id)
+
+
+def set_user_enabled(user_id: int, enabled: bool) -> None:
+    """Ban (disable) or unban a user; a banned user's keys stop working. Root cannot be banned."""
+    if get_user(user_id).role == ROLE_ROOT and not enabled:
+        raise InvalidInput("the root user cannot be banned")
+    User.update(status=STATUS_ENABLED if enabled else STATUS_DISABLED).where(User.id == user_id).execute()
+    publish("user")

@@ -7,7 +7,7 @@ from typing import Callable
 from ...store import channels
 from ...store.log_archive import export_logs_csv
 from ..context import Context
-from ..queries import LogFilter, LogRow, query_logs
+from ...store.log_queries import LogFilter, LogRow, query_logs
 
 
 def load_logs(f: LogFilter, page: int, page_size: int) -> tuple[list[LogRow], int]:

@@ -6,7 +6,6 @@ from typing import Callable
 
 from ...store import tokens as service
 from ...store import users
-from .. import admin_writes
 from ..context import Context
 
 Done = Callable[[object], None] | None
@@ -46,6 +45,6 @@ def set_enabled(ctx: Context, token_ids: list[int], enabled: bool, *, success: D
 def delete_tokens(ctx: Context, token_ids: list[int], *, success: Done = None, failure: Failed = None) -> None:
     def run() -> int:
         for token_id in token_ids:
-            admin_writes.delete_token(token_id)
+            service.delete_token(token_id)
         return len(token_ids)
     ctx.ops.run(run, writes=("token",), success=success, failure=failure)

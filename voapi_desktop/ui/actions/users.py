@@ -6,7 +6,6 @@ from typing import Callable
 
 from ...store import users as service
 from ...store.wallet import top_up
-from .. import admin_writes
 from ..context import Context
 
 Done = Callable[[object], None] | None
@@ -27,7 +26,7 @@ def create_user(ctx: Context, fields: dict, *, success: Done = None, failure: Fa
 
 def update_user(ctx: Context, user_id: int, fields: dict, *, success: Done = None, failure: Failed = None) -> None:
     """fields: display_name, email, role, group."""
-    ctx.ops.run(lambda: admin_writes.update_user(user_id, **fields), writes=("user",), success=success,
+    ctx.ops.run(lambda: service.update_user(user_id, **fields), writes=("user",), success=success,
                 failure=failure)
 
 
@@ -47,6 +46,6 @@ def set_enabled(ctx: Context, user_ids: list[int], enabled: bool, *, success: Do
                 failure: Failed = None) -> None:
     def run() -> int:
         for user_id in user_ids:
-            admin_writes.set_user_enabled(user_id, enabled)
+            service.set_user_enabled(user_id, enabled)
         return len(user_ids)
     ctx.ops.run(run, writes=("user",), success=success, failure=failure)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...store.logs import TYPE_NAMES
 from ..context import Context
-from ..queries import LogRow
+from ...store.log_queries import LogRow
 from ..theme import STATUS_COLORS
 from .table_model import Column, RowsTableModel
 

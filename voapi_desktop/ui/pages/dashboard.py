@@ -6,7 +6,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..context import Context
-from ..queries import DashboardStats, PeriodStats, dashboard_stats
+from ...store.log_queries import DashboardStats, PeriodStats, dashboard_stats
 from ..widgets.bar_chart import BarChart
 from ..widgets.cards import Card, StatCard
 from ..widgets.feed import RequestFeed

@@ -13,7 +13,7 @@ from ..actions import logs as actions
 from ..context import Context
 from ..models.log_table import LogTableModel
 from ..models.table_model import ROW_ROLE
-from ..queries import LogFilter
+from ...store.log_queries import LogFilter
 from ..widgets.list_page import ListPage
 from ..widgets.log_detail import LogDetail
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ..context import Context
 from ..models.log_table import type_text
-from ..queries import LogRow
+from ...store.log_queries import LogRow
 
 RATIO_KEYS = ("model_ratio", "completion_ratio", "cache_ratio", "group_ratio", "model_price")
 SHOWN_ELSEWHERE = set(RATIO_KEYS) | {"retry_chain"}

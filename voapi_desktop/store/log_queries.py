@@ -1,9 +1,4 @@
-"""Read-only queries for the console (filtered log pages, dashboard totals); run them through ops.
-
-store/logs.py has no time-range / model / channel / request-id filters or
-paging yet, so the console reads the log table here; move these to the store
-when it grows them.
-"""
+"""Read-only log queries: filtered, paged log rows and dashboard totals (blocking: call off the GUI/loop)."""
 
 from __future__ import annotations
 
@@ -14,8 +9,8 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from ..core import clock, periods
-from ..store.logs import CONSUME, ERROR
-from ..store.tables import Log
+from .logs import CONSUME, ERROR
+from .tables import Log
 
 
 @dataclass(frozen=True)
