@@ -76,6 +76,7 @@ class GatewayServer:
         config.bind = [f"fd://{self._sock.detach()}"]
         config.graceful_timeout = grace
         config.keep_alive_timeout = 75
+        config.keep_alive_max_requests = 1_000_000  # Hypercorn's default (1000) makes busy clients reconnect
         config.accesslog = None
         config.errorlog = logging.getLogger("hypercorn.error")
         self._ready.set()
