@@ -124,9 +124,11 @@ def _answer_text(answer: dict) -> tuple[str, bool]:
 
 # --- streams: a source turns upstream bytes into OpenAI chunks, a sink turns chunks into client bytes ---
 
-class OpenAISource:
+class _Source:
+    """Upstream SSE bytes -> OpenAI chunks; subclasses convert one event (name, parsed JSON or raw data)."""
+
     def __init__(self) -> None:
-        self.events, self.done, self.error, self.counts = SseEvents(), False, None, None
+        self.events = SseEvents()
 
     def feed(self, chunk: bytes) -> list[dict]:
         return self._chunks(self.events.feed(chunk))
@@ -135,68 +137,68 @@ class OpenAISource:
         return self._chunks(self.events.rest())
 
     def _chunks(self, events) -> list[dict]:
-        out = []
-        for _, data in events:
-            if data.strip() == b"[DONE]":
-                self.done = True
-                continue
-            obj = json_or_none(data)
-            if not isinstance(obj, dict):
-                continue
-            if isinstance(obj.get("error"), dict) and "choices" not in obj:
-                self.error = obj["error"]
-                continue
-            usage = usage_from(obj)
-            if usage is not None:
-                self.counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-                               "cached_tokens": usage.cached_tokens}
-            out.append(obj)
+        out: list[dict] = []
+        for name, data in events:
+            out += self._convert(name, data)
         return out
 
+    def _convert(self, name: str | None, data: bytes) -> list[dict]:
+        raise NotImplementedError
 
-class AnthropicSource:
+
+class OpenAISource(_Source):
+    def __init__(self) -> None:
+        super().__init__()
+        self.done, self.error, self.counts = False, None, None
+
+    def _convert(self, name: str | None, data: bytes) -> list[dict]:
+        if data.strip() == b"[DONE]":
+            self.done = True
+            return []
+        obj = json_or_none(data)
+        if not isinstance(obj, dict):
+            return []
+        if isinstance(obj.get("error"), dict) and "choices" not in obj:
+            self.error = obj["error"]
+            return []
+        usage = usage_from(obj)
+        if usage is not None:
+            self.counts = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+                           "cached_tokens": usage.cached_tokens}
+        return [obj]
+
+
+class AnthropicSource(_Source):
     def __init__(self, model: str) -> None:
-        self.events, self.convert = SseEvents(), anth.AnthropicStreamToOpenAI(model, include_usage=True)
+        super().__init__()
+        self.convert = anth.AnthropicStreamToOpenAI(model, include_usage=True)
 
     done = property(lambda self: self.convert.done)
     error = property(lambda self: self.convert.error)
     counts = property(lambda self: self.convert.usage if self.convert.usage.get("completion_tokens") else None)
 
-    def feed(self, chunk: bytes) -> list[dict]:
-        return self._chunks(self.events.feed(chunk))
-
-    def finish(self) -> list[dict]:
-        return self._chunks(self.events.rest())
-
-    def _chunks(self, events) -> list[dict]:
-        out = []
-        for name, data in events:
-            obj = json_or_none(data)
-            if isinstance(obj, dict):
-                out += self.convert.feed(name, obj)
-        return out
+    def _convert(self, name: str | None, data: bytes) -> list[dict]:
+        obj = json_or_none(data)
+        return self.convert.feed(name, obj) if isinstance(obj, dict) else []
 
 
-class GeminiSource:
+class GeminiSource(_Source):
+    """Gemini has no end marker: the stream is done once a chunk carried a finishReason."""
+
     def __init__(self, model: str) -> None:
-        self.events, self.convert = SseEvents(), gem.GeminiStreamToOpenAI(model, include_usage=True)
+        super().__init__()
+        self.convert = gem.GeminiStreamToOpenAI(model, include_usage=True)
         self.done = False
 
     error = property(lambda self: self.convert.error)
     counts = property(lambda self: self.convert.usage)
 
-    def feed(self, chunk: bytes) -> list[dict]:
-        return self._chunks(self.events.feed(chunk))
-
     def finish(self) -> list[dict]:
-        return self._chunks(self.events.rest()) + (self.convert.finish() if self.done else [])
+        return super().finish() + (self.convert.finish() if self.done else [])
 
-    def _chunks(self, events) -> list[dict]:
-        out = []
-        for _, data in events:
-            obj = json_or_none(data)
-            if isinstance(obj, dict):
-                out += self.convert.feed(obj)
+    def _convert(self, name: str | None, data: bytes) -> list[dict]:
+        obj = json_or_none(data)
+        out = self.convert.feed(obj) if isinstance(obj, dict) else []
         self.done = self.done or any(c.get("finish_reason") for chunk in out for c in chunk.get("choices") or ())
         return out
 
