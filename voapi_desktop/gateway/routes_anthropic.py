@@ -9,7 +9,7 @@ from .dialects.anthropic_openai import anthropic_request_to_openai
 from .errors import BadRequest
 from .relay.context import RelayContext
 from .relay.endpoints import MESSAGES
-from .relay.parse import parse_json_body
+from .relay.parse import parse_json_body, translated
 from .relay.pipeline import relay
 from .routes_relay import client_address, current_caller, read_json_request, read_raw_body, relay_state
 
@@ -40,4 +40,4 @@ async def count_tokens():
         raise BadRequest("'model' is required", param="model")
     if not isinstance(body.get("messages"), list):
         raise BadRequest("'messages' must be a list of messages", param="messages")
-    return {"input_tokens": count_request_input("chat", anthropic_request_to_openai(body), model)}
+    return {"input_tokens": count_request_input("chat", translated(anthropic_request_to_openai, body), model)}

@@ -25,6 +25,7 @@ from ...store.billing import QuotaShort, Settlement, reserve
 from ..errors import BadRequest, QuotaExhausted
 from ..state import GatewayState
 from .context import RelayContext
+from .parse import translated
 from .ledger import consume_entry
 from .usage import Usage
 
@@ -123,9 +124,9 @@ def _countable(ctx: RelayContext) -> tuple[str, dict]:
     """The endpoint name and body the tokenizer understands (native dialects counted as chat)."""
     body, endpoint = ctx.request.body, ctx.endpoint.name
     if endpoint == "messages":
-        return "chat", anthropic_request_to_openai(body)
+        return "chat", translated(anthropic_request_to_openai, body)
     if endpoint == "generate":
-        return "chat", gemini_request_to_openai(body, ctx.request.model, False)
+        return "chat", translated(gemini_request_to_openai, body, ctx.request.model, False)
     if endpoint == "gemini_embed":
         return "embeddings", {"input": [p.get("text", "") for c in _gemini_contents(body) for p in c]}
     return endpoint, body

@@ -151,3 +151,12 @@ def validate_multipart(fields: dict[str, str], files: list[Upload], endpoint: En
             raise BadRequest(f"'{name}' is required", param=name)
     fields["model"] = model
     return ParsedRequest(model=model, stream=False, body=fields, files=files)
+
+
+def translated(convert, *args):
+    """Run a dialect translator on client input: a shape it cannot read is the client's 400, not a 500."""
+    try:
+        return convert(*args)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        raise BadRequest("the request body has a field of an unexpected type or shape; check it against the "
+                         f"API reference ({type(exc).__name__}: {str(exc)[:120]})") from None

@@ -15,6 +15,7 @@ from ....store.channels import ChannelInfo
 from ...dialects import anthropic_openai as anth
 from ...dialects import gemini_openai as gem
 from ..context import RelayContext
+from ..parse import translated
 from ..endpoints import ENDPOINTS
 from ..usage import Usage, usage_from, usage_from_counts
 from .anthropic import anthropic_headers, anthropic_url
@@ -30,9 +31,9 @@ def canonical_request(ctx: RelayContext) -> dict:
     """The client's request as an OpenAI chat (or embeddings) body."""
     body, model = ctx.request.body, ctx.request.model
     if ctx.inbound == "anthropic":
-        canonical = anth.anthropic_request_to_openai(body)
+        canonical = translated(anth.anthropic_request_to_openai, body)
     elif ctx.inbound == "gemini":
-        canonical = gem.gemini_request_to_openai(body, model, ctx.request.stream)
+        canonical = translated(gem.gemini_request_to_openai, body, model, ctx.request.stream)
     else:
         canonical = dict(body)
     canonical["model"] = model
@@ -79,9 +80,13 @@ class TranslatedWire:
         parsed = json_or_none(body)
         if not isinstance(parsed, dict):
             return None
-        answer, usage = self._canonical_answer(ctx, parsed)
+        try:
+            answer, usage = self._canonical_answer(ctx, parsed)
+            client_answer = self._client_answer(ctx, answer)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+            return None  # an answer we cannot read is a failed attempt, like a body that is not JSON
         text, content = _answer_text(answer)
-        return Plain(orjson.dumps(self._client_answer(ctx, answer)), "application/json", usage, text,
+        return Plain(orjson.dumps(client_answer), "application/json", usage, text,
                      has_content=content or canonical_endpoint(ctx) != "chat")
 
     def _canonical_answer(self, ctx: RelayContext, parsed: dict) -> tuple[dict, Usage | None]:
