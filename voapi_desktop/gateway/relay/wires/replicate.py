@@ -14,39 +14,21 @@ A client request is one Replicate *prediction*, which takes more than one upstre
 The pipeline awaits `follow(ctx, session, first)` right after the create answer (see pipeline.attempt_once):
 it returns the response to read (plain: the finished prediction, already read: `Finished`) or to stream
 (the urls.stream response), or an AttemptFailure. `plain()` turns the finished prediction into OpenAI's
-answer; `ReplicateStream` turns the stream's events into chat chunks.
+answer; `ReplicateStream` (replicate_stream.py) turns the stream's events into chat chunks.
 
 Polls go to the channel's base URL with the prediction's id, not to `urls.get`: a relay in front of
 Replicate answers with api.replicate.com URLs its key cannot use, and the key never goes to a host an
 answer names. `urls.stream` is on another host by design: the key goes with it only when that host is
 the channel's own or a replicate.com / replicate.net host.
 
-Images (endpoint images): input {prompt} plus, by family (OpenAI `size` "WxH"; `n`; `output_format`):
-
-    black-forest-labs/flux-pro, flux-1.1-pro  size -> aspect_ratio "custom" + width/height (multiples of 32,
-                                              256..1440)
-    other black-forest-labs/flux-*            size -> aspect_ratio, the closest of FLUX_RATIOS
-    flux-schnell, flux-dev, *-lora            also n -> num_outputs (at most 4)
-    every flux model                          output_format png (default) / jpg / webp (ultra: png or jpg)
-    recraft-ai/recraft-v3[-svg]               size -> size when Recraft offers it, else aspect_ratio
-                                              (closest of RECRAFT_RATIOS)
-    ideogram-ai/ideogram-v2[-turbo]           size -> aspect_ratio (closest of IDEOGRAM_RATIOS)
-    stability-ai/stable-diffusion-3*          size -> aspect_ratio (closest of SD3_RATIOS); output_format
-    other stability-ai models (sdxl, ...)     size -> width/height (multiples of 8); n -> num_outputs (<= 4)
-    any other owner                           size -> aspect_ratio (closest of FLUX_RATIOS)
+Inputs: `image_input` and `chat_input` (replicate_inputs.py, where the rules per model family are); the
+channel's param_override is merged into `input` last (any model input).
 
 Models without num_outputs make one image whatever `n` says; the request is billed for the images that
 came back (Plain.units). `response_format` stays here: "url" returns the output URLs (Replicate's
 delivery links expire after about an hour), "b64_json" downloads them.
 
-Chat (endpoint chat; ibm-granite/*, meta/*, mistralai/* language models): input {prompt, system_prompt}:
-system and developer messages joined into system_prompt; a single user message is the prompt itself,
-longer conversations become a transcript ("User: ...", "Assistant: ...", ending in "Assistant:").
-A channel with setting {"replicate_input": "messages"} sends input.messages ([{role, content}], text
-only) instead. max_tokens / max_completion_tokens -> max_tokens (max_new_tokens for the older
-LEGACY_MAX_NEW_TOKENS models); temperature, top_p, presence/frequency_penalty, seed as they are; stop ->
-stop_sequences (comma-joined). The channel's param_override is merged into `input` last (any model input).
-`output` (a list of text tokens) is joined into one chat.completion; usage comes from
+Chat: `output` (a list of text tokens) is joined into one chat.completion; usage comes from
 metrics.input_token_count / output_token_count when Replicate reports them, else from a local count.
 
 Errors: Replicate's application/problem+json {title, detail, status} becomes an OpenAI error envelope
@@ -63,10 +45,8 @@ import asyncio
 import base64
 import binascii
 import logging
-import math
 import re
 import time
-import uuid
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 import aiohttp
@@ -76,10 +56,16 @@ from ....core.tokenize import count_completion, count_request_input
 from ....store.channels import ChannelInfo
 from ..context import RelayContext
 from ..failures import AttemptFailure, classify
-from ..sse import error_event
 from ..usage import Usage
 from .base import Plain, UpstreamRequest, json_or_none
-from .shaping import apply_openai_system
+from .replicate_inputs import (chat_input, closest_ratio, content_text, image_input, max_tokens, parse_size,
+                               split_model, transcript)
+from .replicate_stream import ReplicateEvents, ReplicateStream
+
+__all__ = ["Finished", "ReplicateEvents", "ReplicateStream", "ReplicateWire", "chat_input", "closest_ratio",
+           "content_text", "data_url_bytes", "image_input", "max_tokens", "openai_error", "output_files",
+           "output_text", "parse_size", "problem_to_openai", "split_model", "token_usage", "transcript",
+           "wait_seconds"]
 
 log = logging.getLogger(__name__)
 
@@ -90,35 +76,13 @@ MAX_PREDICTION_BYTES = 8 * 1024 * 1024
 MAX_ERROR_BYTES = 64 * 1024
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # per output file fetched for b64_json
 TERMINAL = ("succeeded", "failed", "canceled", "aborted")
-
-FLUX_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21")
-SD3_RATIOS = ("1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "9:16", "9:21")
-IDEOGRAM_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "16:10", "10:16", "3:1", "1:3")
-RECRAFT_RATIOS = ("1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "1:2", "2:1", "7:5", "5:7", "4:5", "5:4",
-                  "3:5", "5:3")
-RECRAFT_SIZES = ("1024x1024", "1365x1024", "1024x1365", "1536x1024", "1024x1536", "1820x1024", "1024x1820",
-                 "1024x2048", "2048x1024", "1434x1024", "1024x1434", "1024x1280", "1280x1024", "1024x1707",
-                 "1707x1024")
-FLUX_CUSTOM_SIZE = ("flux-pro", "flux-1.1-pro")
-FLUX_MULTI_OUTPUT = ("flux-schnell", "flux-dev")
-OUTPUT_FORMATS = {"png": "png", "jpeg": "jpg", "jpg": "jpg", "webp": "webp"}
-LEGACY_MAX_NEW_TOKENS = ("meta/llama-2-", "mistralai/mistral-7b-", "mistralai/mixtral-8x7b-")
-SYSTEM_ROLES = ("system", "developer")
-ROLE_NAMES = {"user": "User", "assistant": "Assistant", "tool": "Tool", "function": "Tool"}
 PROBLEM_TYPES = {401: "authentication_error", 402: "insufficient_quota", 403: "permission_error",
                  429: "rate_limit_error"}
 
-_SIZE = re.compile(r"\s*(\d{1,5})\s*[xX×*]\s*(\d{1,5})\s*")
 _background: set[asyncio.Task] = set()  # cancel calls still running after their request ended
 
 
 # --- the request ------------------------------------------------------------------------------
-
-def split_model(model: str) -> tuple[str, str]:
-    """("owner/name", version) of "owner/name" or "owner/name:version"."""
-    name, _, version = model.partition(":")
-    return name, version
-
 
 def wait_seconds(settings) -> int:
     """`Prefer: wait` seconds: at most 60, within the deadline, and answered before FIRST_BYTE_TIMEOUT."""
@@ -126,124 +90,6 @@ def wait_seconds(settings) -> int:
     if settings["FIRST_BYTE_TIMEOUT"]:
         wait = min(wait, settings["FIRST_BYTE_TIMEOUT"] - 5)
     return max(1, int(wait))
-
-
-def parse_size(size: object) -> tuple[int, int] | None:
-    match = _SIZE.fullmatch(size) if isinstance(size, str) else None
-    if not match or not int(match.group(1)) or not int(match.group(2)):
-        return None
-    return int(match.group(1)), int(match.group(2))
-
-
-def closest_ratio(size: tuple[int, int], ratios: tuple[str, ...]) -> str:
-    """The ratio "a:b" nearest to width:height (compared as logarithms, so 2:1 and 1:2 are as far from 1:1)."""
-    target = math.log(size[0] / size[1])
-
-    def distance(ratio: str) -> float:
-        a, b = ratio.split(":")
-        return abs(math.log(int(a) / int(b)) - target)
-    return min(ratios, key=distance)
-
-
-def _snap(value: int, step: int, low: int, high: int) -> int:
-    return max(low, min(high, round(value / step) * step))
-
-
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
-
-
-def image_input(model: str, body: dict) -> dict:
-    """The prediction input of an OpenAI image request (the rules per family: module docstring)."""
-    owner, _, name = split_model(model)[0].lower().partition("/")
-    inputs: dict = {"prompt": body.get("prompt")}
-    size = parse_size(body.get("size"))
-    n = _count(body.get("n"))
-    fmt = OUTPUT_FORMATS.get(str(body.get("output_format") or "png").lower(), "png")
-    if owner == "black-forest-labs":
-        if size and name in FLUX_CUSTOM_SIZE:
-            inputs.update(aspect_ratio="custom", width=_snap(size[0], 32, 256, 1440),
-                          height=_snap(size[1], 32, 256, 1440))
-        elif size:
-            inputs["aspect_ratio"] = closest_ratio(size, FLUX_RATIOS)
-        if name in FLUX_MULTI_OUTPUT or name.endswith("-lora"):
-            inputs["num_outputs"] = min(n, 4)
-        inputs["output_format"] = "png" if name == "flux-1.1-pro-ultra" and fmt == "webp" else fmt
-    elif owner == "recraft-ai":
-        if size and f"{size[0]}x{size[1]}" in RECRAFT_SIZES:
-            inputs["size"] = f"{size[0]}x{size[1]}"
-        elif size:
-            inputs["aspect_ratio"] = closest_ratio(size, RECRAFT_RATIOS)
-    elif owner == "ideogram-ai":
-        if size:
-            inputs["aspect_ratio"] = closest_ratio(size, IDEOGRAM_RATIOS)
-    elif owner == "stability-ai" and name.startswith("stable-diffusion-3"):
-        if size:
-            inputs["aspect_ratio"] = closest_ratio(size, SD3_RATIOS)
-        inputs["output_format"] = fmt
-    elif owner == "stability-ai":
-        if size:
-            inputs.update(width=_snap(size[0], 8, 64, 2048), height=_snap(size[1], 8, 64, 2048))
-        inputs["num_outputs"] = min(n, 4)
-    elif size:
-        inputs["aspect_ratio"] = closest_ratio(size, FLUX_RATIOS)
-    return inputs
-
-
-def content_text(content: object) -> str:
-    """The text of a message's content (a string, or the text parts of a list; images are dropped)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(part["text"] for part in content
-                         if isinstance(part, dict) and isinstance(part.get("text"), str))
-    return ""
-
-
-def max_tokens(body: dict) -> int | None:
-    for name in ("max_completion_tokens", "max_tokens"):
-        value = body.get(name)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return None
-
-
-def transcript(turns: list[tuple[str, str]]) -> str:
-    """One user message as it is; a conversation as "User: ... / Assistant: ..." ending in "Assistant:"."""
-    if len(turns) == 1 and turns[0][0] == "user":
-        return turns[0][1]
-    lines = [f"{ROLE_NAMES.get(role, role.title())}: {text}" for role, text in turns]
-    return "\n\n".join(lines + ["Assistant:"])
-
-
-def chat_input(model: str, body: dict, channel: ChannelInfo) -> dict:
-    """The prediction input of an OpenAI chat request (the rules: module docstring)."""
-    body = apply_openai_system(dict(body), channel)
-    turns = [(str(m.get("role") or "user"), content_text(m.get("content")))
-             for m in body.get("messages") or () if isinstance(m, dict)]
-    turns = [(role, text) for role, text in turns if text]
-    inputs: dict = {}
-    if channel.setting.get("replicate_input") == "messages":
-        inputs["messages"] = [{"role": role, "content": text} for role, text in turns]
-    else:
-        system = [text for role, text in turns if role in SYSTEM_ROLES]
-        if system:
-            inputs["system_prompt"] = "\n\n".join(system)
-        inputs["prompt"] = transcript([(role, text) for role, text in turns if role not in SYSTEM_ROLES])
-    limit = max_tokens(body)
-    if limit is not None:
-        legacy = split_model(model)[0].lower().startswith(LEGACY_MAX_NEW_TOKENS)
-        inputs["max_new_tokens" if legacy else "max_tokens"] = limit
-    for name in ("temperature", "top_p", "presence_penalty", "frequency_penalty", "seed"):
-        value = body.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            inputs[name] = value
-    stop = body.get("stop")
-    stops = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
-    joined = ",".join(s for s in stops if isinstance(s, str) and s)
-    if joined:
-        inputs["stop_sequences"] = joined
-    return inputs
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -584,113 +430,3 @@ class ReplicateWire:
 
     def stream(self, ctx: RelayContext, local_usage) -> "ReplicateStream":
         return ReplicateStream(ctx, local_usage)
-
-
-# --- the stream -------------------------------------------------------------------------------
-
-class ReplicateEvents:
-    """Split Replicate's SSE into (event, text): `data:` lines joined by newlines, exactly one space after
-    the colon removed (tokens keep their own leading spaces), comments (":408 ...") and ids skipped."""
-
-    _END = re.compile(rb"\r?\n\r?\n")
-
-    def __init__(self) -> None:
-        self._partial = b""
-
-    def feed(self, chunk: bytes) -> list[tuple[str, str]]:
-        parts = self._END.split(self._partial + chunk)
-        self._partial = parts.pop()
-        return [event for event in map(self._parse, parts) if event is not None]
-
-    def rest(self) -> list[tuple[str, str]]:
-        rest, self._partial = self._partial, b""
-        event = self._parse(rest) if rest.strip() else None
-        return [event] if event else []
-
-    @staticmethod
-    def _parse(raw: bytes) -> tuple[str, str] | None:
-        name, data = "message", []
-        for line in raw.decode("utf-8", "replace").splitlines():
-            field, colon, value = line.partition(":")
-            if not field:
-                continue  # a comment
-            value = value[1:] if value.startswith(" ") else value
-            if field == "event":
-                name = value.strip()
-            elif field == "data":
-                data.append(value)
-        return (name, "\n".join(data)) if data or name != "message" else None
-
-
-class ReplicateStream:
-    """Replicate's `output` / `error` / `done` events as OpenAI chat chunks."""
-
-    def __init__(self, ctx: RelayContext, local_usage) -> None:
-        self.ctx, self.local_usage = ctx, local_usage  # local_usage: () -> Usage counted locally
-        self.events = ReplicateEvents()
-        self.id, self.created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
-        self.error: dict | None = None
-        self._text: list[str] = []
-        self._closed = False  # the terminator (or an error event) went out
-
-    @property
-    def done(self) -> bool:
-        return self._closed
-
-    def feed(self, chunk: bytes) -> bytes:
-        return b"".join(self._on(name, data) for name, data in self.events.feed(chunk))
-
-    def finish(self) -> bytes:
-        return b"".join(self._on(name, data) for name, data in self.events.rest())
-
-    def _chunk(self, delta: dict | None, finish: str | None = None, usage: Usage | None = None) -> bytes:
-        chunk: dict = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                       "model": self.ctx.request.model,
-                       "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]}
-        if usage is not None:
-            chunk["usage"] = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-                              "total_tokens": usage.total_tokens}
-        return b"data: " + orjson.dumps(chunk) + b"\n\n"
-
-    def _on(self, name: str, data: str) -> bytes:
-        if self._closed:
-            return b""
-        if name == "output":
-            if not data:
-                return b""
-            delta = {"content": data} if self._text else {"role": "assistant", "content": data}
-            self._text.append(data)
-            return self._chunk(delta)
-        if name == "error":
-            detail = json_or_none(data.encode())
-            message = detail.get("detail") if isinstance(detail, dict) else data
-            self.error = {"message": str(message or "the prediction failed")}
-            return self.error_event(f"the model run failed: {self.error['message']}")
-        if name == "done":
-            reason = json_or_none(data.encode()) if data else {}
-            reason = reason.get("reason") if isinstance(reason, dict) else None
-            if reason:
-                self.error = {"message": f"the prediction ended: {reason}"}
-                return self.error_event(f"the prediction ended before it finished ({reason})")
-            self._closed = True
-            out = [self._chunk({}, "stop")]
-            if self.ctx.request.client_wants_usage:
-                out.append(self._chunk(None, usage=self.local_usage()))
-            return b"".join(out) + b"data: [DONE]\n\n"
-        return b""
-
-    def has_content(self) -> bool:
-        return bool(self._text)
-
-    def usage(self) -> Usage | None:
-        return None  # Replicate's stream carries no token counts: the pipeline counts locally
-
-    def text(self) -> str:
-        return "".join(self._text)
-
-    def error_event(self, message: str, code: str = "upstream_error") -> bytes:
-        self._closed = True
-        return error_event("chat", message, code)
-
-    def ending(self) -> bytes:
-        return self.error_event("the upstream closed the stream before it finished")
