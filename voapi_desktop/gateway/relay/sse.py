@@ -3,15 +3,14 @@ text for a local count, withhold or add the usage chunk. Events are never re-fra
 
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 import orjson
 
+from ..dialects.sse_events import parse_event, split_events
 from .usage import Usage, usage_from
 
 DONE = b"data: [DONE]\n\n"
-_EVENT_END = re.compile(rb"\r?\n\r?\n")
 MAX_KEPT_TEXT = 4 * 1024 * 1024  # bytes of content events kept for counting when usage is missing
 
 
@@ -32,10 +31,7 @@ class SseRelay:
 
     def feed(self, chunk: bytes) -> bytes:
         data = self._partial + chunk
-        if b"\n\n" not in data and b"\r\n\r\n" not in data:
-            self._partial = data
-            return b""
-        events = _EVENT_END.split(data)
+        events = split_events(data)
         self._partial = events.pop()
         tail = data[len(data) - len(self._partial):] if self._partial else b""
         body = data[:len(data) - len(tail)]
@@ -62,8 +58,9 @@ class SseRelay:
         return framed
 
     def _watch(self, event: bytes) -> str:
-        payload = _data_of(event)
-        if payload is None:
+        parsed = parse_event(event)
+        payload = parsed[1] if parsed else None
+        if not payload:
             return ""
         if payload == b"[DONE]":
             self.done = True
@@ -98,14 +95,6 @@ class SseRelay:
             return ""
         self.usage = usage
         return "usage_only" if not obj.get("choices") and kind is None else "usage"
-
-
-def _data_of(event: bytes) -> bytes | None:
-    """The data of one SSE event (several data lines joined), or None when it has none."""
-    lines = [line[5:].lstrip() for line in event.splitlines() if line.startswith(b"data:")]
-    if not lines:
-        return None
-    return lines[0] if len(lines) == 1 else b"\n".join(lines)
 
 
 def streamed_text(payloads: list[bytes]) -> str:

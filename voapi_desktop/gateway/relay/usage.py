@@ -41,13 +41,6 @@ def usage_from(obj: object) -> Usage | None:
         return None
 
 
-def usage_from_body(body: bytes) -> Usage | None:
-    try:
-        return usage_from(orjson.loads(body))
-    except orjson.JSONDecodeError:
-        return None
-
-
 def usage_chunk_bytes(first_payload: bytes, usage: Usage, model: str) -> bytes:
     """A usage-only chat chunk (choices: []) shaped like the stream's own chunks."""
     try:

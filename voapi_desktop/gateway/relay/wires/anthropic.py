@@ -6,9 +6,10 @@ import orjson
 
 from ....store.channels import ChannelInfo
 from ...dialects.anthropic_openai import anthropic_usage, error_event, format_event
+from ...dialects.sse_events import SseEvents
 from ..context import RelayContext
 from ..usage import Usage, usage_from_counts
-from .base import Plain, SseEvents, UpstreamRequest, json_or_none
+from .base import Plain, UpstreamRequest, json_or_none
 from .shaping import apply_anthropic_system, drop_fields
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"

@@ -11,16 +11,12 @@ and, optionally, when one answer takes more than one upstream call (Replicate pr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Protocol
 
 import orjson
 
 from ..usage import Usage
-
-_EVENT_END = re.compile(rb"\r?\n\r?\n")
-
 
 @dataclass
 class UpstreamRequest:
@@ -63,37 +59,6 @@ class StreamRelay(Protocol):
 
     def ending(self) -> bytes:
         """Bytes that end a stream the upstream closed without its terminator."""
-
-
-class SseEvents:
-    """Split a byte stream into SSE events: (event name or None, data text)."""
-
-    def __init__(self) -> None:
-        self._partial = b""
-
-    def feed(self, chunk: bytes) -> list[tuple[str | None, bytes]]:
-        data = self._partial + chunk
-        parts = _EVENT_END.split(data)
-        self._partial = parts.pop()
-        return [parsed for parsed in map(parse_event, parts) if parsed is not None]
-
-    def rest(self) -> list[tuple[str | None, bytes]]:
-        """The last event when the stream ended without its blank line."""
-        rest, self._partial = self._partial, b""
-        parsed = parse_event(rest) if rest.strip() else None
-        return [parsed] if parsed else []
-
-
-def parse_event(raw: bytes) -> tuple[str | None, bytes] | None:
-    name, data = None, []
-    for line in raw.splitlines():
-        if line.startswith(b"event:"):
-            name = line[6:].strip().decode("utf-8", "replace")
-        elif line.startswith(b"data:"):
-            data.append(line[5:].lstrip())
-    if not data:
-        return None
-    return name, b"\n".join(data)
 
 
 def json_or_none(data: bytes) -> object | None:

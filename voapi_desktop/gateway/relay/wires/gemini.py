@@ -5,9 +5,10 @@ from __future__ import annotations
 import orjson
 
 from ....store.channels import ChannelInfo
+from ...dialects.sse_events import SseEvents
 from ..context import RelayContext
 from ..usage import Usage
-from .base import Plain, SseEvents, UpstreamRequest, json_or_none
+from .base import Plain, UpstreamRequest, json_or_none
 from .shaping import apply_gemini_system, drop_fields
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"

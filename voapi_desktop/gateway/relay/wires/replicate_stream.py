@@ -6,49 +6,32 @@ events into chat.completion.chunk frames, ending with [DONE] or an error event.
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 
 import orjson
 
+from ...dialects.sse_events import SseEvents
 from ..context import RelayContext
 from ..sse import error_event
 from ..usage import Usage
 from .base import json_or_none
 
 class ReplicateEvents:
-    """Split Replicate's SSE into (event, text): `data:` lines joined by newlines, exactly one space after
-    the colon removed (tokens keep their own leading spaces), comments (":408 ...") and ids skipped."""
-
-    _END = re.compile(rb"\r?\n\r?\n")
+    """Replicate's SSE as (event, text): unnamed events are "message"; comments (":408 ...") skipped."""
 
     def __init__(self) -> None:
-        self._partial = b""
+        self._events = SseEvents()
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
-        parts = self._END.split(self._partial + chunk)
-        self._partial = parts.pop()
-        return [event for event in map(self._parse, parts) if event is not None]
+        return self._named(self._events.feed(chunk))
 
     def rest(self) -> list[tuple[str, str]]:
-        rest, self._partial = self._partial, b""
-        event = self._parse(rest) if rest.strip() else None
-        return [event] if event else []
+        return self._named(self._events.rest())
 
     @staticmethod
-    def _parse(raw: bytes) -> tuple[str, str] | None:
-        name, data = "message", []
-        for line in raw.decode("utf-8", "replace").splitlines():
-            field, colon, value = line.partition(":")
-            if not field:
-                continue  # a comment
-            value = value[1:] if value.startswith(" ") else value
-            if field == "event":
-                name = value.strip()
-            elif field == "data":
-                data.append(value)
-        return (name, "\n".join(data)) if data or name != "message" else None
+    def _named(events) -> list[tuple[str, str]]:
+        return [(name or "message", data.decode("utf-8", "replace")) for name, data in events]
 
 
 class ReplicateStream:

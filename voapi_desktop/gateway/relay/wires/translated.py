@@ -14,12 +14,13 @@ import orjson
 from ....store.channels import ChannelInfo
 from ...dialects import anthropic_openai as anth
 from ...dialects import gemini_openai as gem
+from ...dialects.sse_events import SseEvents
 from ..context import RelayContext
 from ..parse import translated
 from ..endpoints import ENDPOINTS
 from ..usage import Usage, usage_from, usage_from_counts
 from .anthropic import anthropic_headers, anthropic_url
-from .base import Plain, SseEvents, UpstreamRequest, json_or_none
+from .base import Plain, UpstreamRequest, json_or_none
 from .gemini import gemini_headers, gemini_url, gemini_usage
 from .openai import openai_request
 from .shaping import apply_openai_system, drop_fields
