@@ -19,13 +19,10 @@ from io import BytesIO
 from ...core import pricing
 from ...core.pricing import ModelPrice
 from ...core.tokenize import count_completion, count_request_input
-from ..dialects.anthropic_openai import anthropic_request_to_openai
-from ..dialects.gemini_openai import gemini_request_to_openai
 from ...store.billing import QuotaShort, Settlement, reserve
 from ..errors import BadRequest, QuotaExhausted
 from ..state import GatewayState
 from .context import RelayContext
-from .parse import translated
 from .ledger import consume_entry
 from .usage import Usage
 
@@ -123,10 +120,8 @@ def _reservation(charge: Charge, ctx: RelayContext) -> int:
 def _countable(ctx: RelayContext) -> tuple[str, dict]:
     """The endpoint name and body the tokenizer understands (native dialects counted as chat)."""
     body, endpoint = ctx.request.body, ctx.endpoint.name
-    if endpoint == "messages":
-        return "chat", translated(anthropic_request_to_openai, body)
-    if endpoint == "generate":
-        return "chat", translated(gemini_request_to_openai, body, ctx.request.model, False)
+    if endpoint in ("messages", "generate"):
+        return "chat", ctx.openai_body()
     if endpoint == "gemini_embed":
         return "embeddings", {"input": [p.get("text", "") for c in _gemini_contents(body) for p in c]}
     return endpoint, body

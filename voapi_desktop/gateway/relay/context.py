@@ -10,7 +10,9 @@ from ...store.snapshot import Snapshot
 from .auth import Caller
 from .endpoints import Endpoint
 from .failures import AttemptFailure
-from .parse import ParsedRequest
+from ..dialects.anthropic_openai import anthropic_request_to_openai
+from ..dialects.gemini_openai import gemini_request_to_openai
+from .parse import ParsedRequest, translated
 
 
 @dataclass
@@ -29,6 +31,21 @@ class RelayContext:
     key_index: int = 0
     upstream_model: str = ""
     first_byte_at: float | None = None
+    _openai_body: dict | None = field(default=None, repr=False)
+
+    def openai_body(self) -> dict:
+        """The client's request in the OpenAI chat shape: translated once, then shared by the
+        token count and the translating wires (treat it as read-only)."""
+        if self._openai_body is None:
+            body = self.request.body
+            if self.inbound == "anthropic":
+                self._openai_body = translated(anthropic_request_to_openai, body)
+            elif self.inbound == "gemini":
+                self._openai_body = translated(gemini_request_to_openai, body, self.request.model,
+                                               self.request.stream)
+            else:
+                self._openai_body = body
+        return self._openai_body
 
     @property
     def settings(self):

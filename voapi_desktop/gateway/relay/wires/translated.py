@@ -16,7 +16,6 @@ from ...dialects import anthropic_openai as anth
 from ...dialects import gemini_openai as gem
 from ...dialects.sse_events import SseEvents
 from ..context import RelayContext
-from ..parse import translated
 from ..endpoints import ENDPOINTS
 from ..usage import Usage, usage_from, usage_from_counts
 from .anthropic import anthropic_headers, anthropic_url
@@ -30,14 +29,8 @@ DEFAULT_MAX_TOKENS = 8192
 
 def canonical_request(ctx: RelayContext) -> dict:
     """The client's request as an OpenAI chat (or embeddings) body."""
-    body, model = ctx.request.body, ctx.request.model
-    if ctx.inbound == "anthropic":
-        canonical = translated(anth.anthropic_request_to_openai, body)
-    elif ctx.inbound == "gemini":
-        canonical = translated(gem.gemini_request_to_openai, body, model, ctx.request.stream)
-    else:
-        canonical = dict(body)
-    canonical["model"] = model
+    canonical = dict(ctx.openai_body())  # a copy: the shaping below changes top-level fields
+    canonical["model"] = ctx.request.model
     if ctx.request.stream:
         canonical["stream"] = True
         canonical["stream_options"] = {"include_usage": True}
