@@ -13,19 +13,6 @@ import pytest
 from tests.fakes.upstream import DEFAULT_REPLY, Behaviour, FakeUpstream, load_fixture
 
 
-@pytest.fixture(scope="module")
-def up():
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def _fresh(up):
-    up.reset()
-    yield
-    up.reset()
-
-
 @pytest.fixture
 def client(up):
     with httpx.Client(base_url=up.url, timeout=5) as c:

@@ -9,7 +9,7 @@ import anthropic
 import httpx
 import pytest
 
-from tests.fakes.upstream import DEFAULT_REPLY, Behaviour, FakeUpstream, load_fixture
+from tests.fakes.upstream import DEFAULT_REPLY, Behaviour, load_fixture
 
 SYSTEM = "Be brief."
 MSGS = [{"role": "user", "content": "Say hi to me"}]
@@ -17,19 +17,6 @@ INPUT_TOKENS = 2 + (4 + 3)  # system words + message words + 3 per message
 HEADERS = {"anthropic-version": "2023-06-01"}
 TOOLS = [{"name": "get_weather", "description": "Weather at a place",
           "input_schema": {"type": "object", "properties": {"location": {"type": "string"}}}}]
-
-
-@pytest.fixture(scope="module")
-def up():
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def _fresh(up):
-    up.reset()
-    yield
-    up.reset()
 
 
 @pytest.fixture

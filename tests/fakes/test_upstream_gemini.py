@@ -10,7 +10,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from tests.fakes.upstream import DEFAULT_REPLY, Behaviour, FakeUpstream, _vector, load_fixture
+from tests.fakes.upstream import DEFAULT_REPLY, Behaviour, _vector, load_fixture
 
 MODEL = "gemini-2.5-flash"
 SYSTEM = "Be brief."
@@ -20,19 +20,6 @@ BODY = {"contents": [{"role": "user", "parts": [{"text": "Say hi to me"}]}],
 WEATHER = types.Tool(function_declarations=[types.FunctionDeclaration(
     name="get_weather", description="Weather at a place",
     parameters=types.Schema(type="OBJECT", properties={"location": types.Schema(type="STRING")}))])
-
-
-@pytest.fixture(scope="module")
-def up():
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def _fresh(up):
-    up.reset()
-    yield
-    up.reset()
 
 
 @pytest.fixture
