@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 
 from voapi_desktop.ui.application import Console
-from voapi_desktop.ui.i18n import I18n
+from voapi_desktop.ui.i18n import I18n, builtin_catalog
 
 UI = Path(__file__).resolve().parents[2] / "voapi_desktop" / "ui"
 
 
 def _catalog(code: str) -> dict:
-    return json.loads(resources.files("voapi_desktop.resources").joinpath("i18n", f"{code}.json").read_text("utf-8"))
+    return builtin_catalog(code)
 
 
 def test_both_built_in_catalogs_have_the_same_keys_and_placeholders():

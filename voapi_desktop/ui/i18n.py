@@ -1,5 +1,6 @@
 """Translations: JSON catalogs (built in: en, zh_CN; more dropped into <data dir>/i18n), switchable at run time.
 
+A built-in catalog is resources/i18n/<code>.json plus the fragments in resources/i18n/<code>/.
 A catalog is a flat JSON object of key -> text, plus "_language" (the name shown
 in the language list). Texts use str.format fields ("{count} channels").
 A key missing from the chosen language falls back to English, then to the key.
@@ -23,9 +24,16 @@ BUILT_IN = ("en", "zh_CN")
 FALLBACK = "en"
 
 
-def _builtin_catalog(code: str) -> dict[str, str]:
-    text = resources.files("voapi_desktop.resources").joinpath("i18n", f"{code}.json").read_text(encoding="utf-8")
-    return json.loads(text)
+def builtin_catalog(code: str) -> dict[str, str]:
+    """resources/i18n/<code>.json merged with every resources/i18n/<code>/*.json (one fragment per page)."""
+    folder = resources.files("voapi_desktop.resources").joinpath("i18n")
+    catalog = json.loads(folder.joinpath(f"{code}.json").read_text(encoding="utf-8"))
+    fragments = folder.joinpath(code)
+    if fragments.is_dir():
+        for part in sorted(fragments.iterdir(), key=lambda p: p.name):
+            if part.name.endswith(".json"):
+                catalog.update(json.loads(part.read_text(encoding="utf-8")))
+    return catalog
 
 
 def read_catalog(path: Path) -> dict[str, str] | None:
@@ -52,7 +60,7 @@ class I18n(QObject):
 
     def __init__(self, language: str = "", parent: QObject | None = None):
         super().__init__(parent)
-        self._catalogs: dict[str, dict[str, str]] = {code: _builtin_catalog(code) for code in BUILT_IN}
+        self._catalogs: dict[str, dict[str, str]] = {code: builtin_catalog(code) for code in BUILT_IN}
         self._bindings: list[tuple[object, Callable, str, dict]] = []
         self.language = FALLBACK
         self.set_language(language or system_language(self.codes()))
