@@ -50,6 +50,7 @@ class ChannelInfo:
     test_time: int = 0
     used_quota: int = 0
     balance: float = 0.0
+    balance_updated_time: int = 0
     created_time: int = 0
 
     @property
@@ -102,7 +103,7 @@ def to_info(row: Channel) -> ChannelInfo:
         setting=_json_object(row.setting, "setting"), status_reason=other_info.get("status_reason", ""),
         status_time=other_info.get("status_time", 0),
         response_time=row.response_time, test_time=row.test_time, used_quota=row.used_quota,
-        balance=row.balance, created_time=row.created_time)
+        balance=row.balance, balance_updated_time=row.balance_updated_time, created_time=row.created_time)
 
 
 def _validated(fields: dict) -> dict:
@@ -301,6 +302,16 @@ def disable_key(channel_id: int, key_index: int, reason: str) -> ChannelInfo:
 def record_test(channel_id: int, response_time_ms: int) -> None:
     Channel.update(response_time=response_time_ms, test_time=clock.now()).where(Channel.id == channel_id).execute()
     publish("channel")
+
+
+def record_balance(channel_id: int, balance_usd: float) -> ChannelInfo:
+    """Keep the upstream account's balance (USD) with the time it was read."""
+    changed = Channel.update(balance=float(balance_usd), balance_updated_time=clock.now()).where(
+        Channel.id == channel_id).execute()
+    if not changed:
+        raise NotFound(f"no channel with id {channel_id}")
+    publish("channel")
+    return get_channel(channel_id)
 
 
 def delete_channel(channel_id: int) -> None:
