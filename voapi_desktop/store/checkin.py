@@ -19,10 +19,20 @@ from ..core import periods
 from ..core.settings import Settings
 from .changes import publish
 from .errors import InvalidInput, NotFound
+from .options import set_option
 from .tables import Checkin, User
 from .transactions import write_transaction
 from .users import STATUS_ENABLED
 from .wallet import credit
+
+
+@dataclass(frozen=True)
+class CheckinTotals:
+    count: int
+    quota: int
+    users: int
+    today_count: int
+    today_quota: int
 
 
 @dataclass(frozen=True)
@@ -42,12 +52,29 @@ def today(settings: Settings, now: datetime | None = None) -> str:
     return periods.local_date(now or datetime.now(timezone.utc), tz).isoformat()
 
 
-def _reward(settings: Settings, rng: random.Random | None) -> int:
-    low, high = settings["CHECKIN_MIN_QUOTA"], settings["CHECKIN_MAX_QUOTA"]
+def check_range(low: int, high: int) -> None:
+    """The reward range must not be empty: CHECKIN_MIN_QUOTA <= CHECKIN_MAX_QUOTA."""
     if low > high:
         raise InvalidInput(f"CHECKIN_MIN_QUOTA ({low}) is above CHECKIN_MAX_QUOTA ({high}); "
-                           "an admin must fix these settings")
+                           "the smallest reward must not be above the largest")
+
+
+def _reward(settings: Settings, rng: random.Random | None) -> int:
+    low, high = settings["CHECKIN_MIN_QUOTA"], settings["CHECKIN_MAX_QUOTA"]
+    check_range(low, high)
     return (rng or random.SystemRandom()).randint(low, high)
+
+
+def configure(enabled: bool, min_quota: int, max_quota: int) -> None:
+    """Save CHECKIN_ENABLED, CHECKIN_MIN_QUOTA and CHECKIN_MAX_QUOTA together, refusing an empty range."""
+    for value in (min_quota, max_quota):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidInput("check-in rewards must be whole numbers of quota units >= 0")
+    check_range(min_quota, max_quota)
+    with write_transaction():
+        set_option("CHECKIN_ENABLED", "true" if enabled else "false")
+        set_option("CHECKIN_MIN_QUOTA", str(min_quota))
+        set_option("CHECKIN_MAX_QUOTA", str(max_quota))
 
 
 def check_in(user_id: int, settings: Settings, now: datetime | None = None,
@@ -86,3 +113,12 @@ def history(user_id: int, limit: int = 31) -> list[CheckinInfo]:
     """The user's check-ins, newest first."""
     query = Checkin.select().where(Checkin.user_id == user_id).order_by(Checkin.checkin_date.desc()).limit(limit)
     return [CheckinInfo(row.user_id, row.checkin_date, row.quota_awarded, row.created_at) for row in query]
+
+
+def totals(date: str) -> CheckinTotals:
+    """Check-ins ever and on `date` (YYYY-MM-DD): how many, the quota they paid, how many users."""
+    count, quota, people = Checkin.select(pw.fn.COUNT(Checkin.id), pw.fn.SUM(Checkin.quota_awarded),
+                                          pw.fn.COUNT(Checkin.user_id.distinct())).scalar(as_tuple=True)
+    day_count, day_quota = Checkin.select(pw.fn.COUNT(Checkin.id), pw.fn.SUM(Checkin.quota_awarded)).where(
+        Checkin.checkin_date == date).scalar(as_tuple=True)
+    return CheckinTotals(count or 0, int(quota or 0), people or 0, day_count or 0, int(day_quota or 0))

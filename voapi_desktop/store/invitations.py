@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import peewee as pw
+
 from ..core.settings import Settings
 from .changes import publish
 from .errors import InvalidInput, NotFound
@@ -19,6 +21,14 @@ from .logs import SYSTEM, LogEntry
 from .tables import Log, User
 from .transactions import write_transaction
 from .wallet import credit
+
+
+@dataclass(frozen=True)
+class InvitationTotals:
+    invited: int  # users who signed up with a code
+    inviters: int
+    rewarded: int  # quota ever given to inviters
+    pending: int  # of which not yet moved to a balance
 
 
 @dataclass(frozen=True)
@@ -89,3 +99,12 @@ def transfer_aff_quota(user_id: int, settings: Settings, amount: int | None = No
     publish("user")
     publish("log")
     return amount
+
+
+def totals() -> InvitationTotals:
+    """How many users were invited, by how many inviters, and the inviters' rewards (all and pending)."""
+    invited = User.select().where(User.inviter_id.is_null(False)).count()
+    inviters, rewarded, pending = User.select(
+        pw.fn.COUNT(User.id), pw.fn.SUM(User.aff_history_quota), pw.fn.SUM(User.aff_quota)).where(
+        User.aff_count > 0).scalar(as_tuple=True)
+    return InvitationTotals(invited, inviters or 0, int(rewarded or 0), int(pending or 0))

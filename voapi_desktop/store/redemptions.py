@@ -41,6 +41,12 @@ class CodeInfo:
     def status_name(self) -> str:
         return STATUS_NAMES.get(self.status, str(self.status))
 
+    def state(self, now: int) -> str:
+        """enabled / disabled / used / expired, as of `now` (an unused code past its expiry is expired)."""
+        if self.status != ENABLED:
+            return STATUS_NAMES.get(self.status, "disabled")
+        return "expired" if self.expired_time and self.expired_time <= now else "enabled"
+
 
 def _info(row: Redemption) -> CodeInfo:
     return CodeInfo(row.id, row.key, row.name, row.status, row.quota, row.user_id, row.created_time,
@@ -68,16 +74,14 @@ def create_codes(name: str, quota: int, count: int, expires_at: int = 0, creator
     return keys
 
 
+_REFUSALS = {"used": "this code has already been used", "disabled": "this code has been disabled",
+             "expired": "this code expired"}
+
+
 def _refusal(row: Redemption | None, now: int) -> str | None:
     if row is None:
         return "this redemption code does not exist; check it for typos"
-    if row.status == USED:
-        return "this code has already been used"
-    if row.status == DISABLED:
-        return "this code has been disabled"
-    if row.expired_time and row.expired_time <= now:
-        return "this code expired"
-    return None
+    return _REFUSALS.get(_info(row).state(now))
 
 
 def redeem(code: str, user_id: int) -> int:
@@ -113,6 +117,16 @@ def disable_code(code: str) -> None:
         raise InvalidInput("this code has already been used; it cannot be disabled")
     Redemption.update(status=DISABLED).where((Redemption.id == row.id) & (Redemption.status != USED)).execute()
     publish("redemption")
+
+
+def delete_codes(code_ids: list[int]) -> int:
+    """Delete codes by id, used or not (a used code's top-up log row stays); returns how many went."""
+    ids = [int(i) for i in code_ids]
+    if not ids:
+        return 0
+    deleted = Redemption.delete().where(Redemption.id.in_(ids)).execute()
+    publish("redemption")
+    return deleted
 
 
 def list_codes(limit: int = 1000) -> list[CodeInfo]:

@@ -13,6 +13,7 @@ from .transactions import write_transaction
 from .users import ROLE_ROOT, STATUS_DISABLED, STATUS_ENABLED
 
 EXCERPT_MAX = 1000  # characters of prompt kept with a risk event
+BANNED, LIFTED = "user disabled: ", "user enabled: "  # how SYSTEM log rows record a ban and its end
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,17 @@ class RiskEventInfo:
     words: tuple[str, ...]
     excerpt: str
     dialect: str
+
+
+@dataclass(frozen=True)
+class BanInfo:
+    """A disabled user; `reason` and `since` come from the ban's log row ("" and 0 when none was written)."""
+    user_id: int
+    username: str
+    display_name: str
+    group: str
+    reason: str
+    since: int
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,43 @@ def ban_user(user_id: int, reason: str) -> bool:
         if changed:
             username = User.select(User.username).where(User.id == user_id).scalar() or ""
             Log.insert(LogEntry(SYSTEM, user_id=user_id, username=username,
-                                content=f"user disabled: {reason}").row()).execute()
+                                content=BANNED + reason).row()).execute()
+    if changed:
+        publish("user")
+        publish("log")
+    return bool(changed)
+
+
+
+def list_bans() -> list[BanInfo]:
+    """Disabled users, newest ban first, each with the reason and time of its last ban record."""
+    banned = list(User.select().where((User.status == STATUS_DISABLED) & User.deleted_at.is_null()))
+    records: dict[int, Log] = {}
+    rows = Log.select(Log.user_id, Log.created_at, Log.content).where(
+        (Log.type == SYSTEM) & Log.user_id.in_([u.id for u in banned]) &
+        (Log.content.startswith(BANNED) | Log.content.startswith(LIFTED))).order_by(Log.id.desc())
+    for row in rows:
+        records.setdefault(row.user_id, row)
+    bans = []
+    for user in banned:
+        record = records.get(user.id)
+        if record is None or not record.content.startswith(BANNED):  # disabled without a recorded reason
+            record = None
+        bans.append(BanInfo(user.id, user.username, user.display_name, user.group,
+                            record.content[len(BANNED):] if record else "", record.created_at if record else 0))
+    return sorted(bans, key=lambda b: (b.since, b.user_id), reverse=True)
+
+
+def unban_user(user_id: int, reason: str = "") -> bool:
+    """Enable a disabled user again, with a SYSTEM log row; True when this call enabled them."""
+    reason = reason.strip() or "ban lifted"
+    with write_transaction():
+        changed = User.update(status=STATUS_ENABLED).where(
+            (User.id == user_id) & (User.status == STATUS_DISABLED)).execute()
+        if changed:
+            username = User.select(User.username).where(User.id == user_id).scalar() or ""
+            Log.insert(LogEntry(SYSTEM, user_id=user_id, username=username,
+                                content=LIFTED + reason).row()).execute()
     if changed:
         publish("user")
         publish("log")
