@@ -1,4 +1,4 @@
-"""API token service functions: create, list, change status."""
+"""API token service functions: create, edit, list, change status."""
 
 from __future__ import annotations
 
@@ -57,16 +57,10 @@ def create_token(user_id: int, name: str, *, quota: int = 0, unlimited: bool = F
                  models: list[str] | tuple[str, ...] = (), expires_at: int = -1, allow_ips: str = "",
                  group: str = "") -> TokenInfo:
     """Create a token for a user; the returned info carries the full key (show it once)."""
-    if not name.strip() or len(name) > 64:
-        raise InvalidInput("token name must be 1-64 characters")
-    if quota < 0:
-        raise InvalidInput("quota must be >= 0")
-    if expires_at != -1 and expires_at <= clock.now():
-        raise InvalidInput("expiry must be in the future")
-    try:
-        allow = parse_allow_list(allow_ips)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+    _check_name(name)
+    _check_quota(quota)
+    _check_expiry(expires_at)
+    allow = _allow_list(allow_ips)
     owner = User.get_or_none(User.id == user_id)
     if owner is None:
         raise NotFound(f"no user with id {user_id}")
@@ -77,6 +71,64 @@ def create_token(user_id: int, name: str, *, quota: int = 0, unlimited: bool = F
                        allow_ips=str(allow), group=group.strip())
     publish("token")
     return to_info(row, owner.username)
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or len(name) > 64:
+        raise InvalidInput("token name must be 1-64 characters")
+
+
+def _check_quota(quota: int) -> None:
+    if quota < 0:
+        raise InvalidInput("quota must be >= 0")
+
+
+def _check_expiry(expires_at: int) -> None:
+    if expires_at != -1 and expires_at <= clock.now():
+        raise InvalidInput("expiry must be in the future")
+
+
+def _allow_list(allow_ips: str):
+    try:
+        return parse_allow_list(allow_ips)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+
+
+def update_token(token_id: int, *, name: str | None = None, quota: int | None = None,
+                 unlimited: bool | None = None, models: list[str] | tuple[str, ...] | None = None,
+                 expires_at: int | None = None, allow_ips: str | None = None, group: str | None = None,
+                 status: int | None = None) -> TokenInfo:
+    """Change some fields of a token (None leaves a field as it is); quota is what remains to spend."""
+    row = Token.get_or_none((Token.id == token_id) & Token.deleted_at.is_null())
+    if row is None:
+        raise NotFound(f"no token with id {token_id}")
+    if name is not None:
+        _check_name(name)
+        row.name = name.strip()
+    if quota is not None:
+        _check_quota(quota)
+        row.remain_quota = quota
+    if unlimited is not None:
+        row.unlimited_quota = bool(unlimited)
+    if models is not None:
+        models = [m.strip() for m in models if m.strip()]
+        row.model_limits_enabled, row.model_limits = bool(models), ",".join(models)
+    if expires_at is not None and expires_at != row.expired_time:
+        _check_expiry(expires_at)
+        row.expired_time = expires_at
+    if allow_ips is not None:
+        row.allow_ips = str(_allow_list(allow_ips))
+    if group is not None:
+        row.group = group.strip()
+    if status is not None:
+        if status not in (ENABLED, DISABLED):
+            raise InvalidInput("a token can only be set enabled or disabled")
+        row.status = status
+    row.save()
+    publish("token")
+    owner = User.get_or_none(User.id == row.user_id)
+    return to_info(row, owner.username if owner else "")
 
 
 def list_tokens(user_id: int | None = None) -> list[TokenInfo]:
