@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..core.settings import Settings
 from .errors import BadRequest, PayloadTooLarge, RelayError
+from .api import register_api
 from .routes_anthropic import anthropic_routes
 from .routes_api import api_routes
 from .routes_gemini import gemini_routes
@@ -52,6 +53,7 @@ def create_app(state: GatewayState, settings: Settings) -> Quart:
     app.register_blueprint(realtime_routes)
     app.register_blueprint(api_routes)
     app.register_blueprint(usage_routes)
+    register_api(app, settings)
     _register_hooks(app, state, settings)
     _register_error_handlers(app)
     return app

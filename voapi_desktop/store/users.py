@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ import bcrypt
 import peewee as pw
 
 from ..core import clock
-from ..core.keys import generate_code
+from ..core.keys import generate_code, generate_key
 from .changes import publish
 from .errors import Conflict, InvalidInput, NotFound
 from .tables import User
@@ -158,3 +159,41 @@ def set_user_enabled(user_id: int, enabled: bool) -> None:
         raise InvalidInput("the root user cannot be banned")
     User.update(status=STATUS_ENABLED if enabled else STATUS_DISABLED).where(User.id == user_id).execute()
     publish("user")
+
+
+def delete_user(user_id: int) -> None:
+    """Soft-delete a user: their keys stop working at once; the root user cannot be deleted."""
+    if get_user(user_id).role == ROLE_ROOT:
+        raise InvalidInput("the root user cannot be deleted")
+    User.update(deleted_at=clock.now(), status=STATUS_DISABLED, access_token=None).where(
+        (User.id == user_id) & User.deleted_at.is_null()).execute()
+    publish("user")
+
+
+def _access_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_access_token(user_id: int) -> str:
+    """A new management-API access token for the user (the old one stops working); only its hash is kept."""
+    token = generate_key(32)
+    if not User.update(access_token=_access_digest(token)).where(
+            (User.id == user_id) & User.deleted_at.is_null()).execute():
+        raise NotFound(f"no user with id {user_id}")
+    return token
+
+
+def user_by_access_token(token: str) -> int | None:
+    """The id of the user whose access token this is ('Bearer ' optional), else None."""
+    token = token.strip()
+    if token[:7].lower() == "bearer ":
+        token = token[7:].strip()
+    if not token:
+        return None
+    row = User.get_or_none((User.access_token == _access_digest(token)) & User.deleted_at.is_null())
+    return row.id if row else None
+
+
+def record_sign_in(user_id: int) -> None:
+    """Remember when the user last signed in."""
+    User.update(last_login_at=clock.now()).where(User.id == user_id).execute()

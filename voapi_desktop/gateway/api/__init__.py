@@ -1,0 +1,19 @@
+"""The REST API under /api/ (new-api compatible): one blueprint per area, one route table."""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from ...core.settings import Settings
+from .session import make_serializer, session_routes
+from .tokens import token_routes
+from .user import user_routes
+
+BLUEPRINTS = (session_routes, user_routes, token_routes)
+
+
+def register_api(app: Quart, settings: Settings) -> None:
+    """Add the REST API's blueprints and its session signer to the app."""
+    app.config["VOAPI_SESSION_SERIALIZER"] = make_serializer(settings)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
