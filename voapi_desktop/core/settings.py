@@ -87,6 +87,7 @@ SETTINGS: tuple[Setting, ...] = (
         S("CRYPTO_SECRET", "str", "", "Secret that encrypts data shared through Redis; empty means SESSION_SECRET is used.", scope=_BOOT, secret=True),
         S("NODE_TYPE", "choice", "master", "Role of this instance; a slave serves requests but runs no background jobs.", scope=_BOOT, choices=("master", "slave")),
         S("NODE_NAME", "str", "", "Name of this instance, shown in logs when several instances share one database.", scope=_BOOT),
+        S("UPDATE_CHECK_URL", "str", "", "JSON releases feed (a GitHub releases list, or {\"version\", \"url\"}) the console's About pane checks for a newer version; empty turns the check off."),
     ),
     *_group(
         "database",
