@@ -144,3 +144,21 @@ def dashboard_stats(tz, now: int | None = None, top_models: int = 8) -> Dashboar
     week = int((today - timedelta(days=6)).timestamp())
     month = int((today - timedelta(days=29)).timestamp())
     return DashboardStats(_period(int(today.timestamp())), _period(week), _period(month), _models(week, top_models))
+
+
+@dataclass(frozen=True)
+class LogTotals:
+    requests: int
+    tokens: int
+    quota: int
+
+
+def log_totals(f: LogFilter) -> LogTotals:
+    """How many rows match, their tokens and their quota (for /api/log/stat)."""
+    query = Log.select(pw.fn.COUNT(Log.id), pw.fn.SUM(Log.prompt_tokens + Log.completion_tokens),
+                       pw.fn.SUM(Log.quota))
+    conditions = _where(f)
+    if conditions:
+        query = query.where(*conditions)
+    count, tokens, quota = query.scalar(as_tuple=True)
+    return LogTotals(count or 0, int(tokens or 0), int(quota or 0))

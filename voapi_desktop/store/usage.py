@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import NotFound
-from .tables import Token, User
+from .tables import QuotaData, Token, User
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,25 @@ def user_usage_totals(user_id: int) -> UserUsage:
     if row is None:
         raise NotFound(f"no user with id {user_id}")
     return UserUsage(row.quota, row.used_quota, row.request_count)
+
+
+@dataclass(frozen=True)
+class HourlyUsage:
+    user_id: int
+    username: str
+    model_name: str
+    created_at: int  # start of the hour
+    token_used: int
+    count: int
+    quota: int
+
+
+def hourly_usage(since: int, until: int, user_id: int | None = None, username: str = "") -> list[HourlyUsage]:
+    """The dashboard's hourly rows (per user and model) in [since, until), oldest first."""
+    query = QuotaData.select().where((QuotaData.created_at >= since) & (QuotaData.created_at < until))
+    if user_id is not None:
+        query = query.where(QuotaData.user_id == user_id)
+    if username:
+        query = query.where(QuotaData.username == username)
+    return [HourlyUsage(r.user_id, r.username, r.model_name, r.created_at, r.token_used, r.count, r.quota)
+            for r in query.order_by(QuotaData.created_at, QuotaData.id)]
