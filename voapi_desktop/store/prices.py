@@ -79,9 +79,25 @@ def set_group_ratio(settings: Settings, group: str, ratio: str) -> dict:
     ratios = dict(settings["GROUP_RATIO"])
     try:
         ratios[group.strip()] = float(ratio) if "/" not in ratio else ratio
+    except ValueError:
+        raise InvalidInput(f"the ratio of {group.strip()} must be a number >= 0, such as 0.8; "
+                           f"got {ratio!r}") from None
+    try:
         parse_group_ratios(ratios)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    set_option("GROUP_RATIO", json.dumps(ratios))
+    return ratios
+
+
+def delete_group_ratio(settings: Settings, group: str) -> dict:
+    """Remove one group from GROUP_RATIO (its users then pay ratio 1); "default" stays."""
+    ratios = dict(settings["GROUP_RATIO"])
+    if group not in ratios:
+        raise NotFound(f"no group ratio for {group!r}")
+    if group == "default":
+        raise InvalidInput("the default group's ratio cannot be removed; set it to 1 instead")
+    del ratios[group]
     set_option("GROUP_RATIO", json.dumps(ratios))
     return ratios
 

@@ -10,12 +10,13 @@ from .context import Context
 from .pages.channels import ChannelsPage
 from .pages.dashboard import DashboardPage
 from .pages.logs import LogsPage
+from .pages.pricing import PricingPage
 from .pages.tokens import TokensPage
 from .pages.users import UsersPage
 from .status_bar import GatewayStatusBar
 from .widgets.appearance import AppearancePanel
 
-PAGES = (DashboardPage, ChannelsPage, TokensPage, UsersPage, LogsPage)
+PAGES = (DashboardPage, ChannelsPage, TokensPage, UsersPage, LogsPage, PricingPage)
 
 
 class MainWindow(QMainWindow):
