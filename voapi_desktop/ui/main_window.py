@@ -11,12 +11,14 @@ from .pages.channels import ChannelsPage
 from .pages.dashboard import DashboardPage
 from .pages.logs import LogsPage
 from .pages.pricing import PricingPage
+from .pages.redemptions import RedemptionsPage
+from .pages.risk import RiskPage
 from .pages.tokens import TokensPage
 from .pages.users import UsersPage
 from .status_bar import GatewayStatusBar
 from .widgets.appearance import AppearancePanel
 
-PAGES = (DashboardPage, ChannelsPage, TokensPage, UsersPage, LogsPage, PricingPage)
+PAGES = (DashboardPage, ChannelsPage, TokensPage, UsersPage, LogsPage, PricingPage, RedemptionsPage, RiskPage)
 
 
 class MainWindow(QMainWindow):
