@@ -9,8 +9,10 @@ import pytest
 from tests.conftest import add_channel
 from tests.fakes.upstream import Behaviour
 from tests.fakes.vendor_admin import VendorAdmin
-from voapi_desktop.gateway.channel_admin import UpstreamError, fetch_models, query_balance, refresh_balances
+from voapi_desktop.gateway.channel_admin import (UpstreamError, draft_channel, fetch_models, query_balance,
+                                                 refresh_balances)
 from voapi_desktop.store import channels
+from voapi_desktop.store.errors import InvalidInput
 
 SECRET = "sk-very-secret-channel-key-0001"
 RATE = {"USD_EXCHANGE_RATE": 8.0, "AZURE_DEFAULT_API_VERSION": "2024-10-21"}
@@ -91,6 +93,19 @@ def test_replicate_has_no_list_to_fetch(store):
     channel = channels.create_channel(type="Replicate", name="r", key="k", models="black-forest-labs/flux-schnell")
     with pytest.raises(UpstreamError, match="no model list endpoint"):
         fetch_models(channel)
+
+
+def test_a_draft_from_an_editor_uses_the_typed_key_or_else_the_saved_ones(store, vendor):
+    saved = _channel(vendor, "OpenAI", key="saved-key-1\nsaved-key-2")
+    typed = draft_channel("DeepSeek", " http://127.0.0.1:9/ ", "typed-key\n", saved)
+    assert (typed.id, typed.type, typed.base_url, typed.keys) == (saved.id, 43, "http://127.0.0.1:9", ("typed-key",))
+    assert draft_channel(1, vendor.url, "", saved).keys == ("saved-key-1", "saved-key-2")
+    with pytest.raises(UpstreamError, match="no key"):
+        fetch_models(draft_channel("OpenAI", vendor.url, ""))
+    with pytest.raises(InvalidInput, match="http"):
+        draft_channel("OpenAI", "ftp://example", "k")
+    with pytest.raises(InvalidInput, match="unknown channel type"):
+        draft_channel("Nope", "", "k")
 
 
 # --- balances --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The Channels page: add with type presets, key hidden by default, test one / all, enable, tag, delete."""
+"""The Channels page: add with type presets, key hidden by default, fetch models, test one / all, enable, tag,
+balances, delete."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from tests.conftest import add_channel
 from tests.fakes.upstream import Behaviour
+from tests.fakes.vendor_admin import VendorAdmin
 from tests.ui.conftest import wait_idle
 from voapi_desktop.core.settings import Settings
 from voapi_desktop.store import channels
@@ -124,3 +126,57 @@ def test_filters_narrow_the_table(qtbot, console, upstream):
     page.type_filter.setCurrentIndex(0)
     page.search.setText("openai-a")
     assert page.page_proxy.rowCount() == 1 and "1 rows" in page.pager.summary.text()
+
+
+def test_fetch_models_fills_the_field_from_the_upstream(qtbot, console, upstream):
+    upstream.models = ["gpt-4o-mini", "o3-mini"]
+    dialog = _page(qtbot, console).add_channel()
+    dialog.base_url.setText(upstream.url)
+    dialog.key.set_value("fetch-key")
+    dialog.request_fetch()
+    assert not dialog.fetch_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.fetch_button.isEnabled(), timeout=10000)
+    assert dialog.models.text() == "gpt-4o-mini, o3-mini"
+    assert dialog.fetch_status.text() == "Filled in 2 model(s) from the upstream."
+    assert upstream.requests[-1].key == "fetch-key"
+    dialog.reject()
+
+
+def test_a_refused_fetch_is_shown_in_the_dialog_without_the_key(qtbot, console, upstream):
+    add_channel(upstream, key="sk-refused-key-0001", models="kept-model")
+    upstream.behave("sk-refused-key-0001", Behaviour.invalid_key())
+    page = _page(qtbot, console)
+    dialog = page.edit_channel(page.model.row_at(0))
+    dialog.request_fetch()  # the saved key, hidden in the field, is the one used
+    qtbot.waitUntil(lambda: dialog.fetch_button.isEnabled(), timeout=10000)
+    assert dialog.fetch_status.isVisible() and dialog.fetch_status.objectName() == "errorText"
+    assert "HTTP 401" in dialog.fetch_status.text() and "sk-refused-key-0001" not in dialog.fetch_status.text()
+    assert dialog.models.text() == "kept-model" and dialog.isVisible()
+    dialog.reject()
+
+
+def test_refreshing_balances_shows_them_with_their_time_in_the_table(qtbot, console):
+    vendor = VendorAdmin().start()
+    try:
+        vendor.answer("/v1/credits", {"data": {"total_credits": 20, "total_usage": 7.5}})
+        channels.create_channel(type="OpenRouter", name="router", key="or-key-1", base_url=vendor.url, models="m")
+        channels.create_channel(type="Anthropic", name="claude", key="k", base_url=vendor.url, models="m")
+        page = _page(qtbot, console)
+        qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+        balance = page.model.column_keys().index("channels.col.balance")
+        when = page.model.column_keys().index("channel_admin.col.balance_time")
+        router = next(r for r in range(2) if page.model.row_at(r).name == "router")
+        assert page.model.index(router, balance).data() == ""
+        _select_all(page)
+        page.refresh_selected_balances()
+        qtbot.waitUntil(lambda: "1 read, 0 failed" in page.message.text(), timeout=10000)
+        assert "claude" in page.message.text()  # no balance endpoint for Anthropic
+        qtbot.waitUntil(lambda: page.model.index(router, balance).data() == "$12.5", timeout=5000)
+        assert page.model.index(router, when).data() != ""
+        vendor.answer("/v1/credits", {"error": {"message": "key revoked"}}, status=401)
+        page.refresh_all_balances()
+        qtbot.waitUntil(lambda: "0 read, 1 failed" in page.message.text(), timeout=10000)
+        assert "router: 127.0.0.1" in page.message.text() and "HTTP 401: key revoked" in page.message.text()
+        assert channels.list_channels()[0].balance == 12.5
+    finally:
+        vendor.stop()

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
-from ..core.channel_types import BY_ID
+from ..core.channel_types import BY_ID, find_type
 from ..core.settings import BY_NAME
 from ..store import channels as channel_service
 from ..store.channels import ChannelInfo
-from ..store.errors import ServiceError
+from ..store.errors import InvalidInput, ServiceError
 from .errors import upstream_message
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -73,7 +73,8 @@ def _get(client: httpx.Client, url: str, key: str, headers: dict, params: dict |
     except httpx.HTTPError as exc:
         raise UpstreamError(f"cannot reach {host}: {type(exc).__name__}") from None
     if response.status_code != 200:
-        message = upstream_message(response.content).replace(key, "***")
+        message = upstream_message(response.content)
+        message = message.replace(key, "***") if len(key) >= 4 else message  # a 1-3 letter "key" would mangle it
         raise UpstreamError(f"{host} answered HTTP {response.status_code}: {message}")
     try:
         body = orjson.loads(response.content)
@@ -141,6 +142,22 @@ def _no_list(client: httpx.Client, channel: ChannelInfo, key: str, settings) -> 
 _MODEL_READERS: dict[str, Callable[..., list[str]]] = {
     "openai": _openai_models, "azure": _azure_models, "anthropic": _anthropic_models,
     "gemini": _gemini_models, "replicate": _no_list}
+
+
+def draft_channel(type: str | int, base_url: str = "", key: str = "",
+                  saved: ChannelInfo | None = None) -> ChannelInfo:
+    """A channel as typed in an editor (not saved yet) to fetch models with; an empty key keeps the saved keys."""
+    try:
+        kind = find_type(type)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    url = (base_url or "").strip().rstrip("/")
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        raise InvalidInput(f"base URL must be an http(s) URL, got {url!r}")
+    keys = tuple(k.strip() for k in (key or "").splitlines() if k.strip())
+    base = saved or ChannelInfo(0, kind.id, "", (), "", (), ())
+    return replace(base, type=kind.id, base_url=url, keys=keys or base.keys,
+                   disabled_keys=base.disabled_keys if not keys else {})
 
 
 def fetch_models(channel: ChannelInfo, settings: Mapping | None = None) -> list[str]:
@@ -225,9 +242,12 @@ def query_balance(channel: ChannelInfo, settings: Mapping | None = None) -> floa
     return balance
 
 
-def refresh_balances(channels: list[ChannelInfo], settings: Mapping | None = None) -> list[BalanceResult]:
-    """query_balance for every channel with a balance endpoint that is not manually disabled, a few at once."""
-    todo = [c for c in channels if has_balance(c) and c.status != channel_service.MANUALLY_DISABLED]
+def refresh_balances(channels: list[ChannelInfo], settings: Mapping | None = None, *,
+                     include_disabled: bool = False) -> list[BalanceResult]:
+    """query_balance, a few at once, for each channel with a balance endpoint (and, unless
+    include_disabled, not disabled by hand); a failure is reported in its result, not raised."""
+    todo = [c for c in channels if has_balance(c) and (include_disabled or
+                                                        c.status != channel_service.MANUALLY_DISABLED)]
 
     def one(channel: ChannelInfo) -> BalanceResult:
         try:

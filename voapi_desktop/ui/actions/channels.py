@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from ...gateway import channel_test
+from ...gateway import channel_admin, channel_test
 from ...store import channels as service
 from ..context import Context
 
@@ -74,3 +74,28 @@ def test_all(ctx: Context, *, success: Done = None, failure: Failed = None) -> N
     settings = _test_settings(ctx)
     ctx.ops.run(lambda: asyncio.run(channel_test.test_all(service.list_channels(), settings)), network=True,
                 writes=("channel",), success=success, failure=failure)
+
+
+def fetch_models(ctx: Context, draft: dict, saved: service.ChannelInfo | None, *, success: Done = None,
+                 failure: Failed = None, owner=None) -> None:
+    """The upstream's model list for the type, base URL and key typed in the editor (network pool)."""
+    settings = _test_settings(ctx)
+
+    def run() -> list[str]:
+        fresh = service.get_channel(saved.id) if saved is not None else None
+        channel = channel_admin.draft_channel(draft["type"], draft.get("base_url", ""), draft.get("key", ""), fresh)
+        return channel_admin.fetch_models(channel, settings)
+    ctx.ops.run(run, network=True, success=success, failure=failure, owner=owner)
+
+
+def refresh_balances(ctx: Context, channel_ids: list[int] | None, *, success: Done = None,
+                     failure: Failed = None) -> None:
+    """Read the upstream balance of the given channels (None: every channel not disabled by hand)."""
+    settings = _test_settings(ctx)
+
+    def run() -> list[channel_admin.BalanceResult]:
+        rows = service.list_channels()
+        if channel_ids is not None:
+            rows = [c for c in rows if c.id in channel_ids]
+        return channel_admin.refresh_balances(rows, settings, include_disabled=channel_ids is not None)
+    ctx.ops.run(run, network=True, writes=("channel",), success=success, failure=failure)

@@ -1,4 +1,5 @@
-"""Channels as a table: status, type, models, priority, weight, response time, balance, used quota, test."""
+"""Channels as a table: status, type, models, priority, weight, response time, balance (and when it was read),
+used quota, test."""
 
 from __future__ import annotations
 
@@ -36,13 +37,30 @@ class ChannelTableModel(RowsTableModel):
             Column("channels.col.weight", lambda c: str(c.weight), sort=lambda c: c.weight, align_right=True),
             Column("channels.col.response", self._response_text, sort=lambda c: c.response_time,
                    align_right=True, color=self._response_color),
-            Column("channels.col.balance", lambda c: f"{c.balance:.2f}" if c.balance else "",
-                   sort=lambda c: float(c.balance), align_right=True),
+            Column("channels.col.balance", self._balance_text, sort=lambda c: float(c.balance), align_right=True,
+                   color=self._balance_color, tooltip=self._balance_tooltip),
+            Column("channel_admin.col.balance_time", lambda c: ctx.time(c.balance_updated_time),
+                   sort=lambda c: c.balance_updated_time),
             Column("channels.col.used", lambda c: ctx.money(c.used_quota), sort=lambda c: c.used_quota,
                    align_right=True),
             Column("channels.col.test", self._test_text, sort=self._test_sort, color=self._test_color,
                    tooltip=self._test_tooltip),
         ]
+
+    def _balance_text(self, c: ChannelInfo) -> str:
+        """The upstream account's balance (USD as read) in the display currency; empty until read once."""
+        if not c.balance_updated_time:
+            return ""
+        return self.ctx.money(round(c.balance * self.ctx.settings["QUOTA_PER_UNIT"]))
+
+    def _balance_color(self, c: ChannelInfo) -> str | None:
+        return STATUS_COLORS["error"] if c.balance_updated_time and c.balance <= 0 else None
+
+    def _balance_tooltip(self, c: ChannelInfo) -> str:
+        if not c.balance_updated_time:
+            return ""
+        return self.ctx.tr("channel_admin.balance_tooltip", usd=f"{c.balance:,.4f}",
+                           time=self.ctx.time(c.balance_updated_time, seconds=True))
 
     def _response_text(self, c: ChannelInfo) -> str:
         return f"{c.response_time} ms" if c.test_time else ""

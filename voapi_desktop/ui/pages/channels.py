@@ -1,10 +1,11 @@
-"""Channels: add / edit / test / enable / disable / tag / delete; filter by status and type."""
+"""Channels: add / edit (fetch models) / test / enable / disable / tag / balances / delete; filters."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from ...core.channel_types import CHANNEL_TYPES
+from ...gateway.channel_admin import has_balance
 from ...store.channels import MANUALLY_DISABLED, ChannelInfo
 from ..actions import channels as actions
 from ..context import Context
@@ -29,6 +30,8 @@ class ChannelsPage(ListPage):
         self.add_action("channels.enable", lambda: self.set_enabled(True), SOME, more=True)
         self.add_action("channels.disable", lambda: self.set_enabled(False), SOME, more=True)
         self.add_action("channels.tag", self.tag_selected, SOME, more=True)
+        self.add_action("channel_admin.refresh_balance", self.refresh_selected_balances, SOME, more=True)
+        self.add_action("channel_admin.refresh_all", self.refresh_all_balances, more=True)
         self.add_action("channels.delete", self.delete_selected, SOME)
         self.status_filter = self.add_filter(QComboBox())
         self.type_filter = self.add_filter(QComboBox())
@@ -65,7 +68,7 @@ class ChannelsPage(ListPage):
     # one method per user action ---------------------------------------------------------------
 
     def add_channel(self) -> ChannelEditor:
-        dialog = self.keep_dialog(ChannelEditor(self.ctx, None, self))
+        dialog = self._editor(None)
         dialog.submitted.connect(lambda fields: actions.create_channel(
             self.ctx, fields, success=lambda c: self._saved(dialog, c), failure=dialog.fail))
         dialog.open()
@@ -76,10 +79,16 @@ class ChannelsPage(ListPage):
             self.edit_channel(self.selected_row())
 
     def edit_channel(self, channel: ChannelInfo) -> ChannelEditor:
-        dialog = self.keep_dialog(ChannelEditor(self.ctx, channel, self))
+        dialog = self._editor(channel)
         dialog.submitted.connect(lambda fields: actions.update_channel(
             self.ctx, channel.id, fields, success=lambda c: self._saved(dialog, c), failure=dialog.fail))
         dialog.open()
+        return dialog
+
+    def _editor(self, channel: ChannelInfo | None) -> ChannelEditor:
+        dialog = self.keep_dialog(ChannelEditor(self.ctx, channel, self))
+        dialog.fetch_requested.connect(lambda draft: actions.fetch_models(
+            self.ctx, draft, channel, success=dialog.models_fetched, failure=dialog.fetch_failed, owner=dialog))
         return dialog
 
     def _saved(self, dialog: ChannelEditor, channel: ChannelInfo) -> None:
@@ -136,3 +145,27 @@ class ChannelsPage(ListPage):
             lambda: actions.delete_channels(self.ctx, [c.id for c in rows], failure=self.fail,
                                             success=lambda n: self.notify(self.ctx.tr("channels.deleted", count=n))))
 
+
+    def refresh_selected_balances(self) -> None:
+        rows = self.selected_rows()
+        without = [c.name for c in rows if not has_balance(c)]
+        if without and len(without) == len(rows):
+            self.notify(self.ctx.tr("channel_admin.no_balance", names=", ".join(without[:5])), error=True)
+            return
+        self.notify(self.ctx.tr("channel_admin.refreshing"))
+        actions.refresh_balances(self.ctx, [c.id for c in rows if has_balance(c)], failure=self.fail,
+                                 success=lambda results: self._balances(results, without))
+
+    def refresh_all_balances(self) -> None:
+        self.notify(self.ctx.tr("channel_admin.refreshing"))
+        actions.refresh_balances(self.ctx, None, success=lambda results: self._balances(results, []),
+                                 failure=self.fail)
+
+    def _balances(self, results: list, without: list[str]) -> None:
+        failed = [r for r in results if r.error]
+        text = self.ctx.tr("channel_admin.refreshed", ok=len(results) - len(failed), failed=len(failed))
+        for result in failed[:3]:
+            text += "\n" + self.ctx.tr("channel_admin.refresh_failed", name=result.name, reason=result.error)
+        if without:
+            text += "\n" + self.ctx.tr("channel_admin.no_balance", names=", ".join(without[:5]))
+        self.notify(text, error=bool(failed))
