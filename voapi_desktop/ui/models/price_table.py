@@ -15,7 +15,7 @@ MILLION = 1_000_000
 
 
 def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    return "" if value is None else format(value, ".8g")
 
 
 def _num(value: float | None) -> float:
@@ -42,6 +42,11 @@ class PriceTableModel(RowsTableModel):
             Column("pricing.col.model", lambda r: r.model),
             Column("pricing.col.source", lambda r: tr(f"pricing.source.{r.source}"),
                    color=lambda r: STATUS_COLORS["ok"] if r.source == "custom" else None),
+            Column("pricing.col.price", self.fixed_text, sort=lambda r: _num(r.price), align_right=True),
+            Column("pricing.col.input", lambda r: self.amount(_per_million(r, False)),
+                   sort=lambda r: _num(_per_million(r, False)), align_right=True),
+            Column("pricing.col.output", lambda r: self.amount(_per_million(r, True)),
+                   sort=lambda r: _num(_per_million(r, True)), align_right=True),
             Column("pricing.col.ratio", lambda r: _ratio(r.ratio), sort=lambda r: _num(r.ratio), align_right=True),
             Column("pricing.col.completion", lambda r: _ratio(r.completion_ratio),
                    sort=lambda r: _num(r.completion_ratio), align_right=True),
@@ -49,11 +54,6 @@ class PriceTableModel(RowsTableModel):
                    align_right=True),
             Column("pricing.col.cache_write", lambda r: _ratio(r.cache_write_ratio),
                    sort=lambda r: _num(r.cache_write_ratio), align_right=True),
-            Column("pricing.col.price", self.fixed_text, sort=lambda r: _num(r.price), align_right=True),
-            Column("pricing.col.input", lambda r: self.amount(_per_million(r, False)),
-                   sort=lambda r: _num(_per_million(r, False)), align_right=True),
-            Column("pricing.col.output", lambda r: self.amount(_per_million(r, True)),
-                   sort=lambda r: _num(_per_million(r, True)), align_right=True),
         ]
 
     def amount(self, quota: int | None) -> str:
