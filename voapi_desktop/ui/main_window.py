@@ -13,12 +13,14 @@ from .pages.logs import LogsPage
 from .pages.pricing import PricingPage
 from .pages.redemptions import RedemptionsPage
 from .pages.risk import RiskPage
+from .pages.settings import SettingsPage
 from .pages.tokens import TokensPage
 from .pages.users import UsersPage
 from .status_bar import GatewayStatusBar
 from .widgets.appearance import AppearancePanel
 
-PAGES = (DashboardPage, ChannelsPage, TokensPage, UsersPage, LogsPage, PricingPage, RedemptionsPage, RiskPage)
+PAGES = (DashboardPage, ChannelsPage, TokensPage, UsersPage, LogsPage, PricingPage, RedemptionsPage, RiskPage,
+         SettingsPage)
 
 
 class MainWindow(QMainWindow):
