@@ -6,12 +6,13 @@ from quart import Quart
 
 from ...core.settings import Settings
 from .admin_channels import channel_routes
+from .admin_users import admin_user_routes
 from .logs import log_routes
 from .session import make_serializer, session_routes
 from .tokens import token_routes
 from .user import user_routes
 
-BLUEPRINTS = (session_routes, user_routes, token_routes, log_routes, channel_routes)
+BLUEPRINTS = (session_routes, user_routes, token_routes, log_routes, channel_routes, admin_user_routes)
 
 
 def register_api(app: Quart, settings: Settings) -> None:
