@@ -1,4 +1,4 @@
-"""The API keys and Users pages: create, reveal / copy, disable, delete; edit, add quota, password, ban."""
+"""The API keys and Users pages: create, edit, reveal / copy, disable, delete; edit, add quota, password, ban."""
 
 from __future__ import annotations
 
@@ -53,6 +53,55 @@ def test_a_bad_ip_list_is_refused_in_the_dialog(qtbot, console):
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=5000)
     assert "not-an-ip" in dialog.error.text()
 
+
+
+def test_editing_a_key_fills_the_dialog_and_persists_the_changes(qtbot, console):
+    root = users.find_user("root")
+    made = tokens.create_token(root.id, "laptop", quota=1234, models=["gpt-4o"], allow_ips="127.0.0.1",
+                               expires_at=clock.now() + 3 * 86400)
+    page = _show(qtbot, console, "tokens")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    page.table.selectRow(0)
+    assert page.edit_selected() is None and page.dialog.isVisible()
+    dialog = page.dialog
+    assert dialog.windowTitle() == "Edit API key laptop" and not dialog.owner.isEnabled()
+    assert (dialog.name.text(), dialog.models.text(), dialog.allow_ips.toPlainText()) == \
+        ("laptop", "gpt-4o", "127.0.0.1")
+    assert not dialog.unlimited.isChecked() and not dialog.never.isChecked() and dialog.enabled.isChecked()
+    dialog.name.setText("desk")  # the quota ($0.002468, finer than the field) and the expiry are left alone
+    dialog.models.setText("")
+    dialog.allow_ips.setPlainText("10.0.0.0/8")
+    dialog.group.setText("vip")
+    dialog.enabled.setChecked(False)
+    dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    token = tokens.list_tokens()[0]
+    assert (token.name, token.remain_quota, token.expired_time, token.key) == \
+        ("desk", 1234, made.expired_time, made.key)
+    assert (token.model_limits, token.allow_ips, token.group, token.status) == \
+        (frozenset(), "10.0.0.0/8", "vip", tokens.DISABLED)
+    assert "Saved API key desk." in page.message.text()
+    qtbot.waitUntil(lambda: page.model.row_at(0).name == "desk", timeout=5000)
+
+
+def test_an_edited_quota_and_expiry_are_saved_and_bad_values_refused(qtbot, console):
+    made = tokens.create_token(users.find_user("root").id, "laptop", unlimited=True)
+    page = _show(qtbot, console, "tokens")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    dialog = page.edit_token(page.model.row_at(0))
+    dialog.unlimited.setChecked(False)
+    dialog.quota.setValue(3)  # USD
+    dialog.never.setChecked(False)
+    dialog.expires.setDateTime(dialog.expires.dateTime().addYears(-2))
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=5000)
+    assert "expiry must be in the future" in dialog.error.text() and dialog.isVisible()
+    dialog.never.setChecked(True)
+    dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    token = tokens.list_tokens()[0]
+    assert (token.id, token.remain_quota, token.unlimited_quota, token.expired_time) == \
+        (made.id, 1_500_000, False, -1)
 
 def test_reveal_copy_disable_and_delete_a_key(qtbot, console):
     root = users.find_user("root")

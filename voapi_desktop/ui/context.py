@@ -65,6 +65,14 @@ class Context:
         usd = Fraction(str(amount)) / (Fraction(str(s["USD_EXCHANGE_RATE"])) if unit == "CNY" else 1)
         return int(round(usd * s["QUOTA_PER_UNIT"]))
 
+    def from_quota(self, quota: int) -> float:
+        """Quota units as a number in the display currency (to_quota's inverse, for an input field)."""
+        s, unit = self.settings, self.money_unit()
+        if unit == "TOKENS":
+            return float(quota)
+        usd = Fraction(int(quota), s["QUOTA_PER_UNIT"])
+        return float(usd * Fraction(str(s["USD_EXCHANGE_RATE"])) if unit == "CNY" else usd)
+
     def time(self, ts: int, seconds: bool = False) -> str:
         """Unix seconds on the operator's wall clock (TZ setting); "" for 0."""
         if not ts or ts < 0:

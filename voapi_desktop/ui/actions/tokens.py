@@ -48,3 +48,10 @@ def delete_tokens(ctx: Context, token_ids: list[int], *, success: Done = None, f
             service.delete_token(token_id)
         return len(token_ids)
     ctx.ops.run(run, writes=("token",), success=success, failure=failure)
+
+
+def update_token(ctx: Context, token_id: int, fields: dict, *, success: Done = None,
+                 failure: Failed = None) -> None:
+    """fields: any of name, quota, unlimited, models, expires_at, allow_ips, group, status."""
+    ctx.ops.run(lambda: service.update_token(token_id, **fields), writes=("token",), success=success,
+                failure=failure)

@@ -1,4 +1,4 @@
-"""API keys: create, reveal / copy, enable / disable, delete; filter by state and owner."""
+"""API keys: create, edit, reveal / copy, enable / disable, delete; filter by state and owner."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class TokensPage(ListPage):
         self.dialog: TokenEditor | None = None
         self.key_dialog: KeyDialog | None = None
         self.add_action("tokens.add", self.add_token, primary=True)
+        self.add_action("tokens.edit", self.edit_selected, ONE)
         self.add_action("tokens.reveal", self.reveal_selected, SOME)
         self.add_action("tokens.copy", self.copy_selected, ONE)
         self.add_action("tokens.enable", lambda: self.set_enabled(True), SOME, more=True)
@@ -72,6 +73,24 @@ class TokensPage(ListPage):
         self.notify(self.ctx.tr("tokens.created", name=token.name))
         self.key_dialog = KeyDialog(self.ctx.i18n, token.name, "sk-" + token.key, self)
         self.key_dialog.open()
+
+    def on_activated(self, row: TokenInfo) -> None:
+        self.edit_token(row)
+
+    def edit_selected(self) -> None:
+        if self.selected_row() is not None:
+            self.edit_token(self.selected_row())
+
+    def edit_token(self, token: TokenInfo) -> TokenEditor:
+        dialog = self.keep_dialog(TokenEditor(self.ctx, [], self, token))
+        dialog.submitted.connect(lambda fields: actions.update_token(
+            self.ctx, token.id, fields, success=lambda t: self._saved(dialog, t), failure=dialog.fail))
+        dialog.open()
+        return dialog
+
+    def _saved(self, dialog: TokenEditor, token: TokenInfo) -> None:
+        dialog.done_ok()
+        self.notify(self.ctx.tr("tokens.saved", name=token.name))
 
     def reveal_selected(self) -> None:
         self.model.toggle_revealed([t.id for t in self.selected_rows()])
