@@ -15,9 +15,10 @@ from tests.conftest import add_channel
 from tests.ui.conftest import wait_idle
 from voapi_desktop.store import prices, tokens, users
 from voapi_desktop.store.log_queries import LogFilter, query_logs
-from voapi_desktop.store.options import load_options
+from voapi_desktop.store.options import load_options, set_option
 from voapi_desktop.ui.models.price_table import GroupRatioModel, PriceTableModel, group_rows
 from voapi_desktop.ui.models.proxy import SearchProxy
+from voapi_desktop.ui.models.table_model import ROW_ROLE
 
 MODEL_INFO = {"gpt-4": {"note": "OpenAI's model, **markdown**", "icon": "/index/ai/voapi-1.ico",
                         "tags": "对话|评分高|OpenAI", "group": "openai"}}
@@ -81,6 +82,10 @@ def test_the_table_shows_ratios_and_the_price_per_million_in_the_display_unit(qt
     output = float(gpt4o.ratio * gpt4o.completion_ratio) * 2
     assert _cell(page, "gpt-4o", "pricing.col.output") == f"${output:g}"
     assert _cell(page, "gpt-4o", "pricing.col.source") == "Default"
+    page.table.sortByColumn(_column(page, "pricing.col.output"), Qt.DescendingOrder)
+    top = page.page_proxy.index(0, 0).data(ROW_ROLE)
+    assert top.ratio * top.completion_ratio == max(r.ratio * r.completion_ratio for r in page.model.rows()
+                                                   if r.ratio is not None)
     page.search.setText("gpt-4o-mini")
     assert page.page_proxy.rowCount() >= 1
     assert all("gpt-4o-mini" in page.page_proxy.index(r, 0).data() for r in range(page.page_proxy.rowCount()))
@@ -202,6 +207,16 @@ def test_display_unit_and_exchange_rate_are_saved_and_change_the_amounts(qtbot, 
     qtbot.waitUntil(lambda: _cell(page, "gpt-4o", "pricing.col.input") == f"{int(ratio * 1_000_000):,}",
                     timeout=10000)
     assert "Quota units" in page.message.text()
+
+
+def test_choosing_a_currency_turns_on_display_in_currency(qtbot, console):
+    set_option("DISPLAY_IN_CURRENCY", "false")
+    page = _page(qtbot, console)
+    qtbot.waitUntil(lambda: page.panel.unit.currentData() == "TOKENS", timeout=10000)
+    page.panel.unit.setCurrentIndex(page.panel.unit.findData("USD"))
+    page.panel.unit.activated.emit(page.panel.unit.currentIndex())
+    qtbot.waitUntil(lambda: _cell(page, "gpt-4o", "pricing.col.input").startswith("$"), timeout=10000)
+    assert _fresh(console)["DISPLAY_IN_CURRENCY"] is True
 
 
 def test_model_and_vendor_info_round_trip_through_the_json_editor(qtbot, console):
