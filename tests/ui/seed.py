@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from voapi_desktop.core import clock
-from voapi_desktop.store import changes, channels, tokens, users
+from voapi_desktop.store import changes, channels, redemptions, risk, tokens, users
 from voapi_desktop.store.logs import CONSUME, ERROR, LogEntry
 from voapi_desktop.store.tables import Log
 
@@ -14,8 +14,9 @@ def seed(base_url: str = "http://127.0.0.1:9") -> None:
     """Deterministic sample rows (no network)."""
     channels.create_channel(type="OpenAI", name="openai-main", key="sk-upstream-aaaaaaaaaaaaaaaa1111",
                             base_url=base_url, models="gpt-4o-mini,gpt-4o", priority=10, weight=5, tag="prod")
-    channels.create_channel(type="DeepSeek", name="deepseek", key="sk-upstream-bbbbbbbbbbbbbbbb2222",
-                            models="deepseek-chat", priority=5)
+    deepseek = channels.create_channel(type="DeepSeek", name="deepseek", key="sk-upstream-bbbbbbbbbbbbbbbb2222",
+                                       models="deepseek-chat", priority=5)
+    channels.record_balance(deepseek.id, 18.42)
     second = channels.create_channel(type="Anthropic", name="claude-backup", key="sk-ant-cccccccccccccccc3333",
                                      models="claude-3-5-sonnet")
     channels.set_channel_status(second.id, channels.AUTO_DISABLED, "invalid API key")
@@ -41,3 +42,14 @@ def seed(base_url: str = "http://127.0.0.1:9") -> None:
                              created_at=now - i * 3 * 3600).row())
     Log.insert_many(rows[::-1]).execute()  # oldest first, like the ledger writes them
     changes.publish("log")
+    _seed_codes_and_hits(alice, now)
+
+
+def _seed_codes_and_hits(alice: users.UserInfo, now: int) -> None:
+    """Redemption codes and sensitive-word hits (neither adds a log row)."""
+    redemptions.create_codes("spring-promo", 5_000_000, 3)
+    redemptions.create_codes("beta-testers", 500_000, 2, expires_at=now + 7 * 86400)
+    for i, words in enumerate((["坏词"], ["forbidden", "secret plan"], ["jailbreak"])):
+        risk.record_risk_event(user_id=alice.id, username="alice", token_id=2, token_name="alice-app",
+                               ip="10.0.0.7", model="gpt-4o-mini", words=words, dialect="openai",
+                               excerpt=f"…tell me about {' and '.join(words)} right now…", created_at=now - i * 5000)

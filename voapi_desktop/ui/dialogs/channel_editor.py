@@ -101,6 +101,8 @@ class ChannelEditor(FormDialog):
         self.fetch_status.style().unpolish(self.fetch_status)
         self.fetch_status.style().polish(self.fetch_status)
         self.fetch_status.show()
+        self.layout().activate()  # a wrapped message needs the dialog to grow, not to be clipped
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def fields(self) -> dict:
         values = {"type": self.type_box.currentData(), "name": self.name.text().strip(),
