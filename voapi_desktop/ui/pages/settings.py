@@ -112,10 +112,9 @@ class SettingsPage(QWidget):
         self.ctx.ops.run(lambda: actions.load_settings(runtime), success=self._loaded, failure=self.fail, owner=self)
 
     def _loaded(self, settings: Settings) -> None:
-        self.settings = settings
-        self.loaded_once = True
+        first, self.settings, self.loaded_once = not self.loaded_once, settings, True
         for row in self.rows.values():
-            pending = row.text() if row.is_dirty() else None
+            pending = row.text() if not first and row.is_dirty() else None
             row.show_value(settings)
             if pending is not None:  # a reload (someone else saved) keeps what the operator typed
                 row.editor.set_text(pending)
