@@ -174,7 +174,7 @@ def test_the_nth_hit_of_the_day_bans_the_user_and_then_even_clean_requests_are_r
         with Untouched(gateway, upstream, alice):
             refused_openai(client, [{"role": "user", "content": f"attempt {hit}: forbidden"}])
         assert users.get_user(owner.id).status == (users.STATUS_DISABLED if hit == 3 else users.STATUS_ENABLED)
-    assert len(list_risk_events(user_id=owner.id)) == 3
+    assert [e.action for e in list_risk_events(user_id=owner.id)] == ["refused,banned", "refused", "refused"]
     [row] = list_logs(type=SYSTEM, username="alice")
     assert row["user_id"] == owner.id
     assert "user disabled" in row["content"] and "3 sensitive-word hits" in row["content"]
@@ -207,7 +207,7 @@ def test_stop_on_sensitive_off_records_the_hit_and_lets_the_request_through(gate
     assert reply.choices[0].message.content
     assert len(upstream.requests) == 1
     [event] = list_risk_events()
-    assert event.words == ("forbidden",)
+    assert (event.words, event.action) == (("forbidden",), "recorded")
     [row] = consume_logs(gateway)
     assert row["quota"] > 0 and row["username"] == "alice"
 

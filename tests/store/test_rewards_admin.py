@@ -94,3 +94,11 @@ def test_a_ban_after_a_lifted_one_without_a_record_shows_no_stale_reason():
     users.set_user_enabled(alice.id, False)
     [ban] = risk.list_bans()
     assert (ban.username, ban.reason, ban.since) == ("alice", "", 0)
+
+
+def test_a_risk_event_keeps_the_action_taken():
+    alice = new_user("alice")
+    risk.record_risk_event(user_id=alice.id, words=["x"], action="refused,banned")
+    [event] = risk.list_risk_events()
+    assert (event.action, event.actions) == ("refused,banned", ("refused", "banned"))
+

@@ -3,12 +3,16 @@ bans show who, why and since when, and Unban reaches the store."""
 
 from __future__ import annotations
 
+import openai
+import pytest
 from PySide6.QtCore import Qt
 
+from tests.conftest import add_channel, make_token
 from tests.ui.conftest import wait_idle
 from voapi_desktop.core import clock
 from voapi_desktop.store import risk, users
 from voapi_desktop.store.logs import SYSTEM, list_logs
+from voapi_desktop.store.options import set_option
 from voapi_desktop.ui.models.risk_table import BanTableModel, RiskEventTableModel
 
 
@@ -49,18 +53,38 @@ def test_a_hit_recorded_by_the_service_appears_with_its_words_and_filters_by_use
     page = _page(qtbot, console)
     events = page.events
     _hit(bob, ["old"], created_at=clock.now() - 3 * 86400)
-    _hit(alice, ["坏词", "forbidden"])
+    _hit(alice, ["坏词", "forbidden"], action="refused,banned")
     qtbot.waitUntil(lambda: events.model.rowCount() == 2, timeout=5000)
     events.table.sortByColumn(0, Qt.DescendingOrder)
     assert (_cell(events, 0, "risk.col.user"), _cell(events, 0, "risk.col.token"),
             _cell(events, 0, "risk.col.words")) == ("alice", "ci-key", "坏词, forbidden")
     assert _cell(events, 0, "risk.col.excerpt") == "…please 坏词 forbidden now…"  # one line in the table
+    assert (_cell(events, 0, "risk.col.action"), _cell(events, 1, "risk.col.action")) == \
+        ("refused, user banned", "not recorded")
     events.user_filter.setCurrentIndex(events.user_filter.findData("bob"))
     assert events.page_proxy.rowCount() == 1 and _cell(events, 0, "risk.col.words") == "old"
     events.range_filter.setCurrentIndex(events.range_filter.findData("24h"))
     assert events.page_proxy.rowCount() == 0
     events.user_filter.setCurrentIndex(0)
     assert events.page_proxy.rowCount() == 1 and _cell(events, 0, "risk.col.user") == "alice"
+
+
+def test_a_request_refused_by_the_console_gateway_appears_as_a_hit(qtbot, gateway_on, upstream):
+    console = gateway_on
+    add_channel(upstream)
+    set_option("SENSITIVE_WORDS", "forbidden\nsecret")
+    key = make_token("ci-key")
+    page = _page(qtbot, console)
+    with openai.OpenAI(base_url=console.gateway.base_url + "/v1", api_key=key, max_retries=0) as client:
+        with pytest.raises(openai.BadRequestError, match="forbidden"):
+            client.chat.completions.create(model="gpt-4o-mini",
+                                           messages=[{"role": "user", "content": "tell me the forbidden word"}])
+    events = page.events
+    qtbot.waitUntil(lambda: events.model.rowCount() == 1, timeout=5000)
+    assert (_cell(events, 0, "risk.col.user"), _cell(events, 0, "risk.col.token"), _cell(events, 0, "risk.col.words"),
+            _cell(events, 0, "risk.col.action")) == ("root", "ci-key", "forbidden", "refused")
+    assert "forbidden" in _cell(events, 0, "risk.col.excerpt")
+    assert upstream.requests == []
 
 
 def test_bans_show_reason_and_time_and_unban_reaches_the_store(qtbot, console):

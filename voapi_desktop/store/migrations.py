@@ -44,12 +44,18 @@ def _step_cache_write_ratio(db: pw.Database) -> None:
         db.execute_sql("ALTER TABLE model_price ADD COLUMN cache_write_ratio VARCHAR(32)")
 
 
+def _step_risk_action(db: pw.Database) -> None:
+    if "action" not in {column.name for column in db.get_columns("risk_event")}:
+        db.execute_sql("ALTER TABLE risk_event ADD COLUMN action VARCHAR(32) NOT NULL DEFAULT ''")
+
+
 STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (1, "users, tokens, channels, abilities, options, logs", _step_initial),
     (2, "indexes for log queries by time, user, token and request id", _step_log_indexes),
     (3, "prices, reservations, hourly usage, redemption codes, check-ins, job state", _step_billing),
     (4, "risk events (sensitive-word refusals) and login records", _step_risk),
     (5, "prices: a ratio for prompt-cache writes", _step_cache_write_ratio),
+    (6, "risk events: the action taken (refused or recorded, and a ban)", _step_risk_action),
 ]
 LATEST = STEPS[-1][0]
 

@@ -29,6 +29,11 @@ class RiskEventInfo:
     words: tuple[str, ...]
     excerpt: str
     dialect: str
+    action: str = ""  # "refused" or "recorded", then ",banned" when the hit banned the user; "" before v6
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return tuple(a for a in self.action.split(",") if a)
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ def _cut(text: object, size: int) -> str:
 
 def _risk_info(row: RiskEvent) -> RiskEventInfo:
     return RiskEventInfo(row.id, row.created_at, row.user_id, row.username, row.token_id, row.token_name, row.ip,
-                         row.model, tuple(w for w in row.words.split("\n") if w), row.excerpt, row.dialect)
+                         row.model, tuple(w for w in row.words.split("\n") if w), row.excerpt, row.dialect,
+                         row.action)
 
 
 def _login_info(row: LoginRecord) -> LoginInfo:
@@ -69,14 +75,14 @@ def _login_info(row: LoginRecord) -> LoginInfo:
 
 def record_risk_event(*, user_id: int = 0, username: str = "", token_id: int = 0, token_name: str = "",
                       ip: str = "", model: str = "", words: Iterable[str] = (), excerpt: str = "",
-                      dialect: str = "", created_at: int | None = None) -> RiskEventInfo:
+                      dialect: str = "", action: str = "", created_at: int | None = None) -> RiskEventInfo:
     """Store one sensitive-word refusal; long values are cut to fit their columns."""
     words = [w.replace("\n", " ").strip() for w in words if isinstance(w, str) and w.strip()]
     row = RiskEvent.create(
         created_at=clock.now() if created_at is None else created_at, user_id=user_id,
         username=_cut(username, 32), token_id=token_id, token_name=_cut(token_name, 64), ip=_cut(ip, 64),
         model=_cut(model, 255), words="\n".join(words), excerpt=_cut(excerpt, EXCERPT_MAX),
-        dialect=_cut(dialect, 16))
+        dialect=_cut(dialect, 16), action=_cut(action, 32))
     publish("log")  # a record, like a log row: no snapshot rebuild
     return _risk_info(row)
 

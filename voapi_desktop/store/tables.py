@@ -222,6 +222,7 @@ class RiskEvent(BaseModel):
     words = pw.TextField(default="")  # one matched word per line
     excerpt = pw.TextField(default="")
     dialect = pw.CharField(max_length=16, default="")  # openai, anthropic, gemini
+    action = pw.CharField(max_length=32, default="")  # refused or recorded, then ",banned" when it banned
 
     class Meta:
         table_name = "risk_event"

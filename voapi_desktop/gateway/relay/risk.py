@@ -49,19 +49,25 @@ async def check_sensitive(state: GatewayState, ctx: RelayContext) -> None:
 
 
 def record_hit(state: GatewayState, ctx: RelayContext, words: list[str], text_excerpt: str) -> None:
-    """The risk event, the user's daily count, and the ban when the count reaches the limit (blocking)."""
+    """The user's daily count, the ban when it reaches the limit, and the risk event saying what was done."""
     user, token = ctx.caller.user, ctx.caller.token
+    action = "refused" if ctx.settings["STOP_ON_SENSITIVE_ENABLED"] else "recorded"
+    if ban_due(state, ctx, words):
+        action += ",banned"
     record_risk_event(user_id=user.id, username=user.username, token_id=token.id, token_name=token.name,
                       ip=ctx.client_ip, model=ctx.request.model, words=words, excerpt=text_excerpt,
-                      dialect=ctx.inbound)
-    limit = ctx.settings["USER_DAILY_SENSITIVE_MAX_BAN"]
+                      dialect=ctx.inbound, action=action)
+
+
+def ban_due(state: GatewayState, ctx: RelayContext, words: list[str]) -> bool:
+    """Count the hit; ban the user when it reaches USER_DAILY_SENSITIVE_MAX_BAN. True when this hit banned them."""
+    limit, user = ctx.settings["USER_DAILY_SENSITIVE_MAX_BAN"], ctx.caller.user
     if not limit:
-        return
+        return False
     day = local_date(datetime.now(timezone.utc), zone(ctx.settings["TZ"])).isoformat()
     try:
         hits = state.limiter.incr_daily(f"sensitive:{user.id}", day)
     except Exception as exc:  # noqa: BLE001 - the counter's store is down: the event is recorded anyway
         log.warning("cannot count sensitive-word hits: %s", type(exc).__name__)
-        return
-    if hits >= limit:
-        ban_user(user.id, f"{limit} sensitive-word hits on {day} (last: {', '.join(words)})")
+        return False
+    return hits >= limit and ban_user(user.id, f"{limit} sensitive-word hits on {day} (last: {', '.join(words)})")

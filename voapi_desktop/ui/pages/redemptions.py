@@ -33,6 +33,7 @@ class RedemptionsPage(ListPage):
         self._fill_filter()
         self.state_filter.currentIndexChanged.connect(self._filter)
         self.rewards = RewardsPanel(ctx)
+        self.rewards.setMaximumWidth(360)
         self.body.addWidget(self.rewards)
         self.body.setStretchFactor(0, 3)
         self.body.setStretchFactor(1, 1)
