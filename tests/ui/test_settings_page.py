@@ -62,7 +62,8 @@ def test_settings_is_the_last_page_and_every_setting_of_the_table_has_its_editor
         section = page.stack.widget(GROUPS.index(setting.group)).widget()
         assert row.parentWidget() is section, setting.name
     assert page.rows["PORT"].badge.text() == "restart needed"
-    assert "restart" in page.rows["PORT"].note.text() and page.rows["PORT"].editor.line.isReadOnly()
+    assert "restart" in page.rows["PORT"].note.text() and not page.rows["PORT"].editor.line.isEnabled()
+    assert page.rows["PORT"].reset.isHidden() and not page.rows["RETRY_TIMES"].reset.isHidden()
     assert page.rows["STREAMING_TIMEOUT"].editor.line.placeholderText() == "at least 1"
 
 
@@ -125,7 +126,7 @@ def test_off_setting_key_hide_shows_secrets_in_full(qtbot, console):
     page = open_settings(qtbot, console)
     editor = page.rows["SESSION_SECRET"].editor
     assert editor.toggle.isHidden() and editor.line.text() == "session-secret-xyz-987"
-    assert editor.line.isReadOnly()  # boot scope: only the env var changes it
+    assert not editor.line.isEnabled()  # boot scope: only the env var changes it
     assert "SESSION_SECRET" in page.rows["SESSION_SECRET"].note.text()
 
 
@@ -134,7 +135,7 @@ def test_env_values_are_explained_and_reset_goes_back_to_them(qtbot, console):
     page = open_settings(qtbot, console)
     retry, port = page.rows["RETRY_TIMES"], page.rows["PORT"]
     assert retry.text() == "2" and "env var RETRY_TIMES" in retry.note.text() and not retry.reset.isEnabled()
-    assert port.text() == "3999" and port.editor.line.isReadOnly() and "restart" in port.note.text()
+    assert port.text() == "3999" and not port.editor.line.isEnabled() and "restart" in port.note.text()
     retry.editor.line.setText("6")
     save(qtbot, console, page)
     assert load_options()["RETRY_TIMES"] == "6" and retry.reset.isEnabled()

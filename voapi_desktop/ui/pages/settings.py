@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
@@ -38,7 +39,10 @@ class SettingsPage(QWidget):
         layout.addWidget(self.message)
         body = QHBoxLayout()
         self.nav = QListWidget(objectName="settingsNav")
-        self.nav.setFixedWidth(170)
+        self.nav.setFixedWidth(200)
+        self.nav.setSpacing(3)
+        self.nav.setWordWrap(True)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         body.addWidget(self.nav)
         body.addWidget(self.stack, 1)

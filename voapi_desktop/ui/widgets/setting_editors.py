@@ -89,7 +89,7 @@ class LineEditor(ValueEditor):
         self.line.setText(text)
 
     def set_editable(self, editable: bool) -> None:
-        self.line.setReadOnly(not editable)
+        self.line.setEnabled(editable)
 
 
 class TextEditor(ValueEditor):
@@ -107,7 +107,7 @@ class TextEditor(ValueEditor):
         self.edit.setPlainText(text)
 
     def set_editable(self, editable: bool) -> None:
-        self.edit.setReadOnly(not editable)
+        self.edit.setEnabled(editable)
 
 
 class JsonValueEditor(ValueEditor):
@@ -161,7 +161,8 @@ class SecretEditor(ValueEditor):
     def _show(self) -> None:
         self.toggle.setText(self._i18n.tr("secret.hide" if self.revealed else "secret.show"))
         self.line.setText(self._value if self.revealed else mask_secret(self._value) if self._value else "")
-        self.line.setReadOnly(not (self.revealed and self._editable))
+        self.line.setEnabled(self._editable)
+        self.line.setReadOnly(not self.revealed)
 
     def text(self) -> str:
         return self._value

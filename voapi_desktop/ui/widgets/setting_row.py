@@ -69,7 +69,8 @@ class SettingRow(QFrame):
         self.original = format_value(self.setting, settings[self.setting.name])
         self.editor.set_text(self.original)
         self.editor.set_editable(self.editable)
-        self.reset.setEnabled(self.editable and self._source == "option")
+        self.reset.setVisible(self.editable)  # boot and flag-set settings have nothing stored to reset
+        self.reset.setEnabled(self._source == "option")
         self.show_error("")
         self._describe()
 
