@@ -73,8 +73,8 @@ def test_changed_int_bool_and_json_settings_are_saved_and_reach_the_running_gate
     page.rows["RETRY_TIMES"].editor.line.setText("3")
     page.rows["COUNT_TOKEN"].editor.check.setChecked(False)
     json_row = page.rows["GROUP_RATIO"]
-    dialog = json_row.editor.field.open_editor()
-    json_row.editor._watch_dialog()
+    json_row.editor.field.edit_button.click()
+    dialog = json_row.editor.field.dialog
     dialog.editor.set_mode(TEXT)
     dialog.editor.text.setPlainText('{"default": 1, "vip": 0.8}')
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
