@@ -239,3 +239,25 @@ def test_the_settings_page_speaks_chinese(qtbot, console):
     assert page.save_button.text() == "保存更改" and page.nav.item(page.nav.count() - 1).text() == "关于"
     assert page.rows["PORT"].badge.text() == "需重启"
     assert page.about.clear_button.text() == "清空本地缓存"
+
+
+def test_search_finds_settings_and_discard_drops_unsaved_edits(qtbot, console):
+    page = open_settings(qtbot, console)
+    qtbot.keyClicks(page.search, "smtp_p")
+    assert page.sections[page.nav.currentRow()] == "mail"
+    assert not page.rows["SMTP_PORT"].isHidden() and page.rows["SMTP_SERVER"].isHidden()
+    page.search.clear()
+    assert not page.rows["SMTP_SERVER"].isHidden()
+    page.rows["USER_RPM"].editor.line.setText("77")
+    page.discard_button.click()
+    assert page.rows["USER_RPM"].text() == "0" and not page.dirty_rows()
+    save(qtbot, console, page)
+    assert page.message.text() == "Nothing changed." and load_options() == {}
+
+
+def test_open_folder_asks_the_desktop_to_open_the_data_folder(qtbot, console, monkeypatch):
+    opened = []
+    monkeypatch.setattr("voapi_desktop.ui.widgets.about_panel.QDesktopServices.openUrl", opened.append)
+    page = open_settings(qtbot, console)
+    page.about.open_button.click()
+    assert [url.toLocalFile() for url in opened] == [str(console.ctx.runtime.data_dir)]
