@@ -87,10 +87,10 @@ def _fields(data: dict) -> dict:
 async def add_channel():
     """Add a channel: its fields, or new-api's {"mode": "single", "channel": {...}}."""
     data = await json_body()
-    if isinstance(data.get("channel"), dict):
-        if data.get("mode", "single") != "single":
-            raise ApiError(400, "only mode 'single' is supported: one channel (one key per line) per call")
-        data = data["channel"]
+    mode, wrapped = field_of(data, "mode", "string", "single"), field_of(data, "channel", "object")
+    if mode != "single":
+        raise ApiError(400, "only mode 'single' is supported: one channel (one key per line) per call")
+    data = data if wrapped is None else wrapped
     return ok(channel_view(await off_loop(lambda: channels.create_channel(**_fields(data)))))
 
 

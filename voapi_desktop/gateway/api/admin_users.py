@@ -62,14 +62,9 @@ async def get_user(user_id: int):
     return ok(user_view(await off_loop(users.get_user, user_id)))
 
 
-def _create(actor: UserInfo, data: dict) -> UserInfo:
-    role = field_of(data, "role", "integer", ROLE_USER)
-    _check_role(actor, role)
-    return users.create_user(field_of(data, "username", "string", required=True),
-                             field_of(data, "password", "string", required=True), role=role,
-                             display_name=field_of(data, "display_name", "string", ""),
-                             email=field_of(data, "email", "string", ""),
-                             group=field_of(data, "group", "string", "default"))
+def _create(actor: UserInfo, fields: dict) -> UserInfo:
+    _check_role(actor, fields["role"])
+    return users.create_user(fields.pop("username"), fields.pop("password"), **fields)
 
 
 @api_route(admin_user_routes, "POST", "/api/user/", role=ADMIN,
@@ -78,20 +73,25 @@ def _create(actor: UserInfo, data: dict) -> UserInfo:
 async def create_user():
     """Create a user (role below yours; quota through manage add_quota)."""
     data = await json_body()
-    return ok(user_view(await off_loop(_create, caller(), data)))
+    fields = {"username": field_of(data, "username", "string", required=True),
+              "password": field_of(data, "password", "string", required=True),
+              "role": field_of(data, "role", "integer", ROLE_USER),
+              "display_name": field_of(data, "display_name", "string", ""),
+              "email": field_of(data, "email", "string", ""), "group": field_of(data, "group", "string", "default")}
+    return ok(user_view(await off_loop(_create, caller(), fields)))
 
 
-def _edit(actor: UserInfo, data: dict) -> UserInfo:
-    target = _target(actor, field_of(data, "id", "integer", required=True))
-    role = field_of(data, "role", "integer", target.role)
+def _edit(actor: UserInfo, user_id: int, changes: dict) -> UserInfo:
+    target = _target(actor, user_id)
+    role = target.role if changes["role"] is None else changes["role"]
     if role != target.role:
         _check_role(actor, role)
-    password = field_of(data, "password", "string", "")
-    updated = users.update_user(target.id, display_name=field_of(data, "display_name", "string", target.display_name),
-                                email=field_of(data, "email", "string", target.email), role=role,
-                                group=field_of(data, "group", "string", target.group))
-    if password:
-        users.set_password(target.id, password)
+    updated = users.update_user(target.id, role=role, **{
+        name: target_value if changes[name] is None else changes[name]
+        for name, target_value in (("display_name", target.display_name), ("email", target.email),
+                                   ("group", target.group))})
+    if changes["password"]:
+        users.set_password(target.id, changes["password"])
     return updated
 
 
@@ -103,7 +103,10 @@ async def edit_user():
     data = await json_body()
     if "quota" in data:
         raise ApiError(400, "change a balance with POST /api/user/manage (action add_quota), which logs it")
-    return ok(user_view(await off_loop(_edit, caller(), data)))
+    user_id = field_of(data, "id", "integer", required=True)
+    changes = {"role": field_of(data, "role", "integer")} | {
+        name: field_of(data, name, "string") for name in ("display_name", "email", "group", "password")}
+    return ok(user_view(await off_loop(_edit, caller(), user_id, changes)))
 
 
 def _manage(actor: UserInfo, user_id: int, action: str, value: int | None, reason: str) -> UserInfo | None:

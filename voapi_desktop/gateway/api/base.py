@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import orjson
 from quart import Response, current_app, g, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ...store.errors import ServiceError
 from ...store.users import ROLE_ADMIN, ROLE_ROOT, ROLE_USER, UserInfo
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 PUBLIC, USER, ADMIN, ROOT = 0, ROLE_USER, ROLE_ADMIN, ROLE_ROOT
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
+MAX_INT = 2**62  # every integer column is a signed 64-bit number
 
 
 class ApiError(Exception):
@@ -85,6 +86,9 @@ def api_route(blueprint, method: str, path: str, *, role: int = USER, summary: s
         @functools.wraps(view)
         async def wrapper(**params):
             try:
+                await _read_body()  # before any refusal, so the client's connection stays usable
+                if any(abs(value) > MAX_INT for value in params.values() if isinstance(value, int)):
+                    raise ApiError(400, "the id in the path is out of range")
                 if role != PUBLIC:
                     g.api_user = await authenticate(role)
                 return await view(**params)
@@ -107,6 +111,15 @@ def install(blueprint) -> None:
     @blueprint.errorhandler(RelayError)
     async def relay_error(error: RelayError):
         return envelope(False, error.message, status=error.status, headers=error.response_headers())
+
+    @blueprint.errorhandler(HTTPException)
+    async def http_error(error: HTTPException):
+        return envelope(False, error.description or error.name, status=error.code or 400)
+
+    @blueprint.errorhandler(Exception)
+    async def unexpected(error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return envelope(False, "the gateway hit an internal error; it has been logged", status=500)
 
 
 def caller() -> UserInfo:
@@ -135,12 +148,17 @@ async def authenticate(role: int) -> UserInfo:
     return user
 
 
-async def json_body() -> dict:
-    """The request's JSON object, or 400 saying what is wrong with it."""
+async def _read_body() -> bytes:
+    """The whole body (cached). Answering before it is read would make the server drop the connection."""
     try:
-        raw = await request.get_data(cache=True)
+        return await request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise ApiError(413, "the request body is too large") from None
+
+
+async def json_body() -> dict:
+    """The request's JSON object, or 400 saying what is wrong with it."""
+    raw = await _read_body()
     if not raw.strip():
         raise ApiError(400, "send a JSON object in the request body")
     try:
@@ -166,6 +184,8 @@ def field_of(data: dict, name: str, kind: str, default=None, *, required: bool =
     wrong_bool = kind in ("integer", "number") and isinstance(value, bool)
     if wrong_bool or not isinstance(value, _TYPES[kind]):
         raise ApiError(400, f"the field '{name}' must be a{'n' if kind[0] in 'aeio' else ''} {kind}")
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise ApiError(400, f"the field '{name}' is out of range")
     return value
 
 

@@ -1,0 +1,68 @@
+"""No REST API route answers a malformed or hostile request with a 500, and refusals spend nothing."""
+
+from __future__ import annotations
+
+import re
+import stat
+
+from tests.gateway.api.conftest import add_user
+from voapi_desktop.core.settings import Settings
+from voapi_desktop.gateway.api.base import ROUTES
+from voapi_desktop.gateway.api.session import SECRET_FILE, session_secret
+from voapi_desktop.store.options import set_option
+from voapi_desktop.store.tables import Log, User
+
+WRONG = {"string": 12345, "integer": "12", "boolean": "yes", "number": "1.5", "object": [1], "array": {"a": 1}}
+
+
+def _url(path: str, value: str = "1") -> str:
+    return re.sub(r"<(?:\w+:)?\w+>", value, path)
+
+
+def test_wrong_types_huge_numbers_and_garbage_are_4xx_or_refusals(root_api, store):
+    set_option("GLOBAL_API_RATE_LIMIT_ENABLE", "false")  # hundreds of calls from one address
+    quota_before = User.get(User.username == "root").quota
+    for spec in ROUTES:
+        if spec.method not in ("POST", "PUT") or not spec.body:  # bodiless POSTs ignore what is sent
+            continue
+        url = _url(spec.path)
+        for content in (b"{", b"null", b'"text"', b"[]"):
+            answer = root_api.call(spec.method, url, content=content, headers={"Content-Type": "application/json"})
+            assert answer.status_code == 400, (spec.path, content, answer.text)
+            assert answer.json()["success"] is False
+        for name, kind in spec.body.items():
+            answer = root_api.call(spec.method, url, json={name: WRONG[kind], "id": 1})
+            if name != "id":
+                assert answer.status_code == 400, (spec.path, name, answer.text)
+                assert name in answer.json()["message"] or "required" in answer.json()["message"]
+            if kind == "integer":
+                answer = root_api.call(spec.method, url, json={"id": 1, name: 2**63 - 1})
+                assert answer.status_code == 400, (spec.path, name, answer.text)
+    for spec in ROUTES:
+        if "<" in spec.path:
+            answer = root_api.call(spec.method, _url(spec.path, "9" * 30), json={})
+            assert answer.status_code == 400, (spec.path, answer.text)
+    assert User.get(User.username == "root").quota == quota_before
+    assert Log.select().count() == 0
+
+
+def test_unknown_methods_and_paths_stay_client_errors(root_api):
+    assert root_api.call("GET", "/api/user/login").status_code == 405
+    assert root_api.call("DELETE", "/api/option/").status_code == 405
+    assert root_api.call("GET", "/api/no/such/route").status_code == 404
+
+
+def test_session_secret_is_generated_once_and_private(tmp_path):
+    boot = Settings.load(env={"DATA_DIR": str(tmp_path)})
+    first = session_secret(boot)
+    assert len(first) >= 40 and session_secret(boot) == first
+    assert stat.S_IMODE((tmp_path / SECRET_FILE).stat().st_mode) == 0o600
+    assert session_secret(Settings.load(env={"DATA_DIR": str(tmp_path), "SESSION_SECRET": "given"})) == "given"
+
+
+def test_a_session_survives_a_restart_of_the_gateway(api, gateway, store):
+    add_user("zoe")
+    api.login("zoe")
+    gateway.server.app.config["VOAPI_SESSION_SERIALIZER"] = __import__(
+        "voapi_desktop.gateway.api.session", fromlist=["make_serializer"]).make_serializer(store.settings)
+    assert api.ok("GET", "/api/user/self")["username"] == "zoe"
