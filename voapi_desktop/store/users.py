@@ -197,3 +197,9 @@ def user_by_access_token(token: str) -> int | None:
 def record_sign_in(user_id: int) -> None:
     """Remember when the user last signed in."""
     User.update(last_login_at=clock.now()).where(User.id == user_id).execute()
+
+
+def session_stamp(user_id: int) -> str:
+    """A short fingerprint of the user's password hash: sessions signed before a password change stop matching."""
+    stored = User.select(User.password).where((User.id == user_id) & User.deleted_at.is_null()).scalar()
+    return hashlib.sha256(stored.encode()).hexdigest()[:16] if stored else ""

@@ -9,15 +9,19 @@ from voapi_desktop.store.options import set_option
 from voapi_desktop.store.prices import set_price
 
 
-def test_update_display_name_and_password(api, store):
+def test_update_display_name_and_password(api, new_api, store):
     add_user("alice")
     api.login("alice")
     assert api.ok("PUT", "/api/user/self", json={"display_name": "Alice A."})["display_name"] == "Alice A."
     message = api.refused("PUT", "/api/user/self", json={"password": "new-password-1", "original_password": "bad"})
     assert "current password" in message
     assert "original_password" in api.refused("PUT", "/api/user/self", status=400, json={"password": "x" * 9})
+    other = new_api()
+    other.login("alice")
     api.ok("PUT", "/api/user/self", json={"password": "new-password-1", "original_password": PASSWORD})
     assert users.verify_password("alice", "new-password-1") is not None
+    assert api.ok("GET", "/api/user/self")["username"] == "alice"  # this session goes on
+    assert other.refused("GET", "/api/user/self", status=401)  # the other one ended
 
 
 def test_a_user_cannot_change_their_role_through_self(api, store):

@@ -1,6 +1,7 @@
 """Sign-up, sign-in and sign-out; the signed session cookie and the access-token header.
 
-The cookie holds the user id, signed (itsdangerous, HMAC) with SESSION_SECRET; when that
+The cookie holds the user id and a fingerprint of the password hash (so a password change
+ends every session), signed (itsdangerous, HMAC) with SESSION_SECRET; when that
 setting is empty a secret is generated once and kept in the data dir (mode 0600), so
 sessions survive restarts. Sign-in attempts count against CRITICAL_RATE_LIMIT per client
 address, and failed ones against the same limit per account name; every attempt is
@@ -67,10 +68,11 @@ async def user_id_from_request() -> int | None:
     if cookie:
         try:
             data = _serializer().loads(cookie, max_age=MAX_AGE)
-            if isinstance(data, dict) and isinstance(data.get("id"), int):
-                return data["id"]
         except BadSignature:
-            pass
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("id"), int) \
+                and data.get("stamp") == await off_loop(users.session_stamp, data["id"]):
+            return data["id"]
     authorization = request.headers.get("Authorization", "")
     if authorization.strip():
         return await off_loop(users.user_by_access_token, authorization)
@@ -85,11 +87,16 @@ def user_view(user: users.UserInfo) -> dict:
             "created_at": user.created_at}
 
 
-def _signed_in(user: users.UserInfo, message: str = ""):
-    response = ok(user_view(user), message)
-    response.set_cookie(COOKIE, _serializer().dumps({"id": user.id}), max_age=MAX_AGE, httponly=True,
+async def set_session(response, user_id: int):
+    """Sign `user_id` in on `response` (also after their own password change, which ends other sessions)."""
+    session = {"id": user_id, "stamp": await off_loop(users.session_stamp, user_id)}
+    response.set_cookie(COOKIE, _serializer().dumps(session), max_age=MAX_AGE, httponly=True,
                         samesite="Lax", secure=request.scheme == "https", path="/")
     return response
+
+
+async def _signed_in(user: users.UserInfo, message: str = ""):
+    return await set_session(ok(user_view(user), message), user.id)
 
 
 def _credentials(data: dict) -> tuple[str, str]:
@@ -136,7 +143,7 @@ async def login():
     if not user.enabled or user.id not in state().snapshots.current.users:
         return envelope(False, "this account is disabled; ask the administrator")
     await off_loop(users.record_sign_in, user.id)
-    return _signed_in(user)
+    return await _signed_in(user)
 
 
 def _lookup(username: str) -> users.UserInfo | None:
@@ -171,7 +178,7 @@ async def register():
     await critical_limit()
     user = await off_loop(registration.register_user, username, password, current, aff_code=aff_code,
                           email=email)
-    return _signed_in(user, "signed up")
+    return await _signed_in(user, "signed up")
 
 
 @api_route(session_routes, "GET", "/api/user/token", role=USER)

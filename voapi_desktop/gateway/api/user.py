@@ -8,7 +8,7 @@ from ...store import checkin, invitations, redemptions, users
 from ...store.errors import InvalidInput
 from .base import (PUBLIC, USER, ApiError, api_route, caller, critical_limit, field_of, install,
                    json_body, off_loop, ok, settings, state)
-from .session import user_view
+from .session import set_session, user_view
 
 user_routes = Blueprint("api_user", __name__)
 install(user_routes)
@@ -47,9 +47,11 @@ async def update_self():
     original = field_of(data, "original_password", "string", "")
     if password is not None and not original:
         raise ApiError(400, "send your current password as 'original_password' to change it")
-    if password is not None:
-        await critical_limit()
-    return ok(await off_loop(_update_self, caller(), display_name, password, original))
+    if password is None:
+        return ok(await off_loop(_update_self, caller(), display_name, None, ""))
+    await critical_limit()
+    response = ok(await off_loop(_update_self, caller(), display_name, password, original))
+    return await set_session(response, caller().id)  # this session goes on; the others end
 
 
 @api_route(user_routes, "GET", "/api/user/aff", role=USER)
