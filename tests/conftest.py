@@ -12,11 +12,9 @@ import pytest
 
 from tests.fakes.upstream import FakeUpstream
 from voapi_desktop.gateway.server import GatewayServer
-from voapi_desktop.gateway.state import GatewayState
+from voapi_desktop.gateway.state import GatewayState, open_state
 from voapi_desktop.store import channels, tokens, users
-from voapi_desktop.store.logs import LogWriter
 from voapi_desktop.store.runtime import StoreRuntime, open_store
-from voapi_desktop.store.snapshot import SnapshotHolder
 
 NO_REDIS = "redis-server is not installed (scripts/test installs the Debian package when run as root)"
 
@@ -61,15 +59,12 @@ class Gateway:
 
 @pytest.fixture
 def gateway(store):
-    snapshots = SnapshotHolder(store.env, store.overrides)
-    ledger = LogWriter(interval=0.05).start()
-    state = GatewayState(snapshots, ledger)
+    state = open_state(store.env, store.overrides, ledger_interval=0.05)
     server = GatewayServer(state, store.settings, "127.0.0.1", 0)
     server.start()
     yield Gateway(server, state, store)
     server.stop()
-    ledger.stop()
-    snapshots.close()
+    state.close()
 
 
 def add_channel(upstream: FakeUpstream, name: str = "main", key: str = "upstream-key", *,

@@ -528,6 +528,14 @@ def test_serve_subprocess_status_and_sigterm(tmp_path):
         body = response.json()
         assert body["success"] is True
 
+        # a second gateway on the same database would not see the first one's quota holds: refused
+        second = subprocess.run([sys.executable, "-m", "voapi_desktop", "serve", "--port", "0"],
+                                env=_clean_env(tmp_path), cwd=tmp_path, stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0
+        assert f"another gateway (pid {proc.pid}) is already serving the database voapi.db" in second.stderr
+        assert "Traceback" not in second.stderr
+
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=15) == 0, stderr_path.read_text()
         log = stderr_path.read_text()

@@ -37,6 +37,7 @@ from voapi_desktop.store.logs import CONSUME, LogEntry, list_logs
 from voapi_desktop.store.options import set_option
 from voapi_desktop.store.tables import Reservation, Token, User
 from voapi_desktop.store.transactions import write_transaction
+from voapi_desktop.store.wallet import top_up
 
 pytestmark = pytest.mark.e2e
 
@@ -270,8 +271,16 @@ EXACT_COST = 42
 LIMITS = {"token": (10_000_000, 10 * EXACT_COST), "user": (10 * EXACT_COST, None)}
 
 
+def use_holds(gateway, holds: str) -> None:
+    """memory: one gateway on SQLite (the default here); database: reservation rows, as on a shared database."""
+    if holds == "database":
+        gateway.state.quota_book = None
+
+
+@pytest.mark.parametrize("holds", ["memory", "database"])
 @pytest.mark.parametrize("limited", sorted(LIMITS))
-def test_fifty_concurrent_requests_against_a_balance_for_ten(gateway, upstream, channel, limited):
+def test_fifty_concurrent_requests_against_a_balance_for_ten(gateway, upstream, channel, limited, holds):
+    use_holds(gateway, holds)
     user_quota, token_quota = LIMITS[limited]
     account = open_account("dave", "default", user_quota, token_quota)
     upstream.behave("up-key", Behaviour(usage={"prompt_tokens": LOCAL_PROMPT}))
@@ -290,9 +299,11 @@ def test_fifty_concurrent_requests_against_a_balance_for_ten(gateway, upstream, 
     assert balance == 0
 
 
+@pytest.mark.parametrize("holds", ["memory", "database"])
 @pytest.mark.parametrize("limited", ["token", "user"])
 def test_costs_above_the_reservation_never_overdraw_and_the_shortfall_is_recorded(gateway, upstream, channel,
-                                                                                  limited):
+                                                                                  limited, holds):
+    use_holds(gateway, holds)
     # No max_tokens: the reservation is (9 + 500 x 3) x 2 = 3018, but the upstream reports 1000
     # completion tokens: (9 + 1000 x 3) x 2 = 6018. A balance of 10,000 holds three reservations.
     cost, balance = 6018, 10_000
@@ -444,6 +455,7 @@ def test_a_client_that_leaves_during_the_reservation_gets_it_back(gateway, upstr
     def slow_reserve(*args):
         time.sleep(0.5)  # the client gives up meanwhile; the reservation still commits in this thread
         reserve(*args)
+    gateway.state.quota_book = None  # holds in the database, as on a shared PostgreSQL/MySQL
     monkeypatch.setattr(relay_billing, "reserve", slow_reserve)
     count_request_input("chat", {"messages": HELLO}, "gpt-4o-mini")  # the tokenizer is loaded: no delay before
     with pytest.raises(httpx.ReadTimeout):
@@ -473,3 +485,26 @@ def test_a_client_that_leaves_before_its_stream_is_sent_is_still_settled(gateway
     assert row["is_stream"]
     assert_books(gateway, alice, channel.id, [(row["quota"], row["prompt_tokens"], row["completion_tokens"])])
     assert row["quota"] > 0
+
+
+# --- balances changed elsewhere while the gateway runs -----------------------------------------
+
+
+@pytest.mark.parametrize("holds", ["memory", "database"])
+def test_a_top_up_made_while_the_gateway_runs_is_usable_at_once(gateway, upstream, channel, holds):
+    use_holds(gateway, holds)
+    account = open_account("fay", "default", 2 * EXACT_COST, None)
+    upstream.behave("up-key", Behaviour(usage={"prompt_tokens": LOCAL_PROMPT}))
+    body = {"model": "gpt-4o-mini", "messages": HELLO, "max_tokens": 4}
+    statuses = [_post(gateway, account.key, body).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    top_up(account.user_id, 10 * EXACT_COST, "console top-up")  # another thread, as the console does
+    statuses = [_post(gateway, account.key, body).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    gateway.flush()
+    assert User.get_by_id(account.user_id).quota == 12 * EXACT_COST - 5 * EXACT_COST
+
+
+def _post(gateway, key: str, body: dict) -> httpx.Response:
+    return httpx.post(gateway.base_url + "/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"},
+                      timeout=20)

@@ -18,10 +18,8 @@ import pytest
 from tests.conftest import Gateway, add_channel, make_token
 from voapi_desktop.core.settings import Settings
 from voapi_desktop.gateway.server import GatewayServer
-from voapi_desktop.gateway.state import GatewayState
-from voapi_desktop.store.logs import LogWriter
+from voapi_desktop.gateway.state import open_state
 from voapi_desktop.store.options import load_options
-from voapi_desktop.store.snapshot import SnapshotHolder
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bad-inputs.md"
 LIMIT_MB = 1
@@ -187,9 +185,7 @@ def small_limit_gateway(store) -> Gateway:
     """A live gateway like conftest's, but with MAX_REQUEST_BODY_MB = LIMIT_MB (read at app creation)."""
     settings = Settings.load(env=store.env, options=load_options(),
                              overrides={**store.overrides, "MAX_REQUEST_BODY_MB": LIMIT_MB})
-    snapshots = SnapshotHolder(store.env, store.overrides)
-    ledger = LogWriter(interval=0.05).start()
-    state = GatewayState(snapshots, ledger)
+    state = open_state(store.env, store.overrides, ledger_interval=0.05)
     server = GatewayServer(state, settings, "127.0.0.1", 0)
     server.start()
     return Gateway(server, state, store)
@@ -200,8 +196,7 @@ def small_gateway(store):
     gateway = small_limit_gateway(store)
     yield gateway
     gateway.server.stop()
-    gateway.state.ledger.stop()
-    gateway.state.snapshots.close()
+    gateway.state.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from tests.store.wallet_helpers import settings
 from voapi_desktop.core.ratelimit import MemoryLimiter
-from voapi_desktop.store.limiter_disk import DiskLimiter, decode_log, encode_log, make_limiter
+from voapi_desktop.store.limiter_disk import DiskLimiter, LocalLimiter, decode_log, encode_log, make_limiter
 from voapi_desktop.store.limiter_redis import RedisLimiter
 
 T0 = 1_700_000_000.0
@@ -274,9 +274,14 @@ def test_the_log_encoding_round_trips_and_tolerates_garbage():
 
 
 def test_make_limiter_uses_redis_only_when_configured(tmp_path, redis_url):
-    disk = make_limiter(settings(), tmp_path)
-    assert isinstance(disk, DiskLimiter) and (tmp_path / "ratelimit" / "cache.db").exists()
-    disk.close()
+    local = make_limiter(settings(), tmp_path)
+    assert isinstance(local, LocalLimiter) and not local.blocking, "windows in memory, called on the loop"
+    assert (tmp_path / "ratelimit" / "cache.db").exists(), "daily counters on disk"
+    local.incr_daily("sensitive:1", "2026-01-01")
+    local.close()
+    again = make_limiter(settings(), tmp_path)
+    assert again.incr_daily("sensitive:1", "2026-01-01") == 2, "a restart keeps the day's count"
+    again.close()
     shared = make_limiter(settings(REDIS_CONN_STRING=redis_url), tmp_path)
-    assert isinstance(shared, RedisLimiter) and shared.client.ping()
+    assert isinstance(shared, RedisLimiter) and shared.blocking and shared.client.ping()
     shared.close()

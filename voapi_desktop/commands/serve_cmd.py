@@ -20,23 +20,27 @@ def register(commands, common) -> None:
 
 def run(args) -> int:
     from ..gateway.server import GatewayServer
-    from ..gateway.state import GatewayState
-    from ..store.logs import LogWriter
-    from ..store.snapshot import SnapshotHolder
+    from ..gateway.state import open_state
 
     runtime = store_for(args, warn_default_password=True, HOST=args.host, PORT=args.port)
     settings = runtime.settings
-    snapshots = SnapshotHolder(runtime.env, runtime.overrides)
-    ledger = LogWriter().start()
-    state = GatewayState(snapshots, ledger)
-    server = GatewayServer(state, settings, settings["HOST"], settings["PORT"])
+    try:
+        state = open_state(runtime.env, runtime.overrides)
+    except BaseException:
+        runtime.close()
+        raise
+    try:
+        server = GatewayServer(state, settings, settings["HOST"], settings["PORT"])
+    except BaseException:
+        state.close()
+        runtime.close()
+        raise
     log.info("VoAPI Desktop gateway on %s (OpenAI base URL %s/v1), data in %s",
              server.base_url, server.base_url, runtime.data_dir)
     try:
         asyncio.run(_serve(server))
     finally:
-        ledger.stop()
-        snapshots.close()
+        state.close()
         runtime.close()
     log.info("gateway stopped")
     return 0

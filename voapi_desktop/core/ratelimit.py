@@ -20,6 +20,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from typing import Callable, Mapping, NamedTuple, Protocol, Sequence
 
 from .netaddr import AllowList, parse_allow_list
@@ -55,6 +56,7 @@ class RateLimiter(Protocol):
     """A shared limit store; `clock` returns wall-clock seconds (injectable for tests)."""
 
     clock: Clock
+    blocking: bool  # True: does disk or network I/O, so the relay calls it in a worker thread
 
     def hit(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
         """Count `cost` units against `key` when they fit in `limit` per `window` seconds."""
@@ -154,30 +156,95 @@ def retry_after_seconds(seconds: float) -> int:
     return max(1, math.ceil(round(seconds, 6)))
 
 
+class _Window:
+    """One key's live log, oldest first, with its running total (O(1) amortized per hit)."""
+
+    __slots__ = ("entries", "used", "win_ms")
+
+    def __init__(self, win_ms: int) -> None:
+        self.entries: deque[list[int]] = deque()  # [time in ms, cost]
+        self.used = 0
+        self.win_ms = win_ms
+
+    def trim(self, now_ms: int, win_ms: int) -> None:
+        cutoff, entries = now_ms - win_ms, self.entries
+        while entries and entries[0][0] <= cutoff:
+            self.used -= entries.popleft()[1]
+        self.win_ms = win_ms
+
+    def retry_ms(self, now_ms: int, win_ms: int, limit: int, cost: int) -> int:
+        if cost > limit:
+            return win_ms
+        need, freed = self.used + cost - limit, 0
+        for t, c in self.entries:
+            freed += c
+            if freed >= need:
+                return t + win_ms - now_ms
+        return 0
+
+    def decision(self, allowed: bool, now_ms: int, win_ms: int, limit: int, retry_ms: int) -> Decision:
+        reset_ms = self.entries[-1][0] + win_ms - now_ms if self.entries else 0
+        return Decision(allowed, limit, max(0, limit - self.used), reset_ms / 1000, retry_ms / 1000)
+
+
 class MemoryLimiter:
-    """The limiter in one process's memory (tests, and a single instance without a data dir)."""
+    """The limiter in this process's memory: the default of a single instance (no Redis).
+
+    The same sliding-window rule as `evaluate`, kept incrementally: each key holds its live
+    entries in a deque with their running total, so a hit costs O(1) amortized however many
+    hits the window holds. Hits less than 1/1000 of the window apart share one entry (a 60 s
+    window keeps at most 1,000 entries per key; a shared entry leaves the window up to 60 ms
+    early). No I/O: `blocking` is False, the relay calls it on the event loop. Keys whose
+    window has emptied are swept as the table grows.
+    """
+
+    blocking = False
+    QUANTA = 1000
 
     def __init__(self, clock: Clock = time.time) -> None:
         self.clock = clock
-        self._logs: dict[str, list[Entry]] = {}
+        self._windows: dict[str, _Window] = {}
         self._daily: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self._sweep_at = 1024
 
     def hit(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
         check_args(limit, window, cost)
+        now, win = to_ms(self.clock()), window_ms(window)
         with self._lock:
-            decision, kept = evaluate(self._logs.get(key, ()), to_ms(self.clock()), window_ms(window), limit, cost)
-            if kept:
-                self._logs[key] = kept
+            slot = self._windows.get(key)
+            if slot is None:
+                if len(self._windows) >= self._sweep_at:
+                    self._sweep(now)
+                slot = self._windows[key] = _Window(win)
             else:
-                self._logs.pop(key, None)
-        return decision
+                slot.trim(now, win)
+            if slot.used + cost > limit:
+                return slot.decision(False, now, win, limit, slot.retry_ms(now, win, limit, cost))
+            entries = slot.entries
+            if entries and now - entries[-1][0] < max(1, win // self.QUANTA):
+                entries[-1][1] += cost
+            else:
+                entries.append([now, cost])
+            slot.used += cost
+            return slot.decision(True, now, win, limit, 0)
 
     def peek(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
         check_args(limit, window, cost)
+        now, win = to_ms(self.clock()), window_ms(window)
         with self._lock:
-            entries = list(self._logs.get(key, ()))
-        return evaluate(entries, to_ms(self.clock()), window_ms(window), limit, cost, record=False)[0]
+            slot = self._windows.get(key)
+            if slot is None:
+                return Decision(cost <= limit, limit, limit, 0.0, 0.0 if cost <= limit else win / 1000)
+            slot.trim(now, win)
+            allowed = slot.used + cost <= limit
+            return slot.decision(allowed, now, win, limit, 0 if allowed else slot.retry_ms(now, win, limit, cost))
+
+    def _sweep(self, now_ms: int) -> None:
+        """Drop keys with nothing left in their window (under the lock)."""
+        for key in [k for k, w in self._windows.items() if not w.entries or w.entries[-1][0] <= now_ms - w.win_ms]:
+            del self._windows[key]
+        self._sweep_at = max(1024, 2 * len(self._windows))
 
     def incr_daily(self, key: str, day: str) -> int:
         with self._lock:

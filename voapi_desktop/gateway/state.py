@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 import aiohttp
+import peewee as pw
 
 from ..core.ratelimit import RateLimiter
+from ..store.gateway_lock import GatewayLock
 from ..store.logs import LogWriter
-from ..store.snapshot import SnapshotHolder
+from ..store.quota_book import QuotaBook
+from ..store.snapshot import Snapshot, SnapshotHolder
+from ..store.tables import database
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,15 @@ class GatewayState:
     background: set[asyncio.Task] = field(default_factory=set)
     inflight: int = 0  # requests holding a reservation that is not settled yet
     limiter: RateLimiter | None = None  # set by GatewayServer when the caller did not give one
+    quota_book: QuotaBook | None = None  # quota holds in memory (one gateway on SQLite); None: in the database
+    lock: GatewayLock | None = None
+
+    def close(self) -> None:
+        """Write what is queued, then let go of the database (call once the server has stopped)."""
+        self.ledger.stop()
+        self.snapshots.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def emit(self, kind: str, **data) -> None:
         """Report an event to listeners (the GUI bridge); they must not block."""
@@ -55,3 +69,42 @@ class GatewayState:
         self.background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+
+def open_state(env: Mapping[str, str], overrides: Mapping[str, object] | None = None, *,
+               ledger_interval: float = 0.2) -> GatewayState:
+    """The state of a gateway on the open store: its snapshot, its ledger writer, and where it holds quota.
+
+    On SQLite the gateway is the database's only relay (GatewayLock; GatewayBusy otherwise) and holds
+    quota in memory; on a shared PostgreSQL/MySQL database it reserves in the database, so several
+    gateways can share it.
+    """
+    guard = threading.RLock()
+    lock, book = None, None
+    if isinstance(database.obj, pw.SqliteDatabase):
+        lock = GatewayLock(database.obj.database).acquire()
+        book = QuotaBook()
+    try:
+        snapshots = SnapshotHolder(env, overrides, guard=guard)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    ledger = LogWriter(interval=ledger_interval, guard=guard)
+    if book is not None:
+        _keep_book(book, snapshots, ledger)
+    return GatewayState(snapshots, ledger.start(), quota_book=book, lock=lock)
+
+
+def _keep_book(book: QuotaBook, snapshots: SnapshotHolder, ledger: LogWriter) -> None:
+    def rebase(snapshot: Snapshot) -> None:
+        book.rebase({u.id: u.quota for u in snapshot.users.values()},
+                    {t.id: t.remain_quota for t in snapshot.tokens.values()})
+
+    def settled(settlement, written: bool) -> None:
+        if not settlement.held_in_db:
+            book.committed(settlement.user_id, settlement.token_id, settlement.token_limited, settlement.cost,
+                           written)
+    rebase(snapshots.current)
+    snapshots.reloaded.append(rebase)
+    ledger.on_settled = settled

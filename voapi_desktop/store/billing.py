@@ -4,7 +4,11 @@ Reserve: one conditional UPDATE on the token and one on the user
 (`... WHERE quota >= cost`, row count checked) plus a reservation row, in one
 transaction, so concurrent requests can never spend more than the balance.
 Settle: runs in the ledger writer's batch transaction; deleting the reservation
-row is what makes it happen at most once per request. When the real cost is
+row is what makes it happen at most once per request.
+
+A single gateway on SQLite holds quota in memory instead (store/quota_book.py):
+no reservation row, and its settlements arrive as final charges (`held_in_db`
+False) that `apply_charges` writes a batch at a time. When the real cost is
 above the reservation, the difference is charged only as far as the balance
 goes; the ledger row records what was charged and what went unpaid, so the
 ledger always reconciles with the balances.
@@ -61,6 +65,9 @@ class Settlement:
     log: LogEntry | None = None
     counts_as_request: bool = True
     extra: dict = field(default_factory=dict)
+    # True: `reserved` sits in the database (a reservation row) and is refunded here; False: the hold was
+    # in memory (store/quota_book.py) and `cost` is the final charge, already capped by the balance
+    held_in_db: bool = True
 
 
 def _payable(settlement: Settlement, wanted: int) -> int:
@@ -97,16 +104,55 @@ def apply_settlement(settlement: Settlement) -> int | None:
     return charged
 
 
+def apply_charges(settlements: list[Settlement]) -> None:
+    """Charges whose holds were in memory, in one batch (call inside a write transaction): one UPDATE per
+    user, key, channel and hourly bucket, however many requests the batch holds."""
+    users: dict[int, list[int]] = {}  # id -> [charged, requests]
+    tokens: dict[int, list[int]] = {}  # id -> [charged, limited]
+    channels: dict[int, int] = {}
+    hourly: dict[tuple[int, str, int], list] = {}  # (user, model, hour) -> [tokens, count, quota, username]
+    for s in settlements:
+        user = users.setdefault(s.user_id, [0, 0])
+        user[0] += s.cost
+        user[1] += 1 if s.counts_as_request else 0
+        token = tokens.setdefault(s.token_id, [0, s.token_limited])
+        token[0] += s.cost
+        if s.cost and s.channel_id:
+            channels[s.channel_id] = channels.get(s.channel_id, 0) + s.cost
+        entry = s.log
+        if entry is not None:
+            bucket = hourly.setdefault((entry.user_id, entry.model_name, (entry.created_at or clock.now()) // 3600 * 3600),
+                                       [0, 0, 0, entry.username])
+            bucket[0] += entry.prompt_tokens + entry.completion_tokens
+            bucket[1] += 1
+            bucket[2] += entry.quota
+    for user_id, (charged, requests) in users.items():
+        User.update(quota=User.quota - charged, used_quota=User.used_quota + charged,
+                    request_count=User.request_count + requests).where(User.id == user_id).execute()
+    now = clock.now()
+    for token_id, (charged, limited) in tokens.items():
+        changes = {Token.used_quota: Token.used_quota + charged, Token.accessed_time: now}
+        if limited:
+            changes[Token.remain_quota] = Token.remain_quota - charged
+        Token.update(changes).where(Token.id == token_id).execute()
+    for channel_id, charged in channels.items():
+        Channel.update(used_quota=Channel.used_quota + charged).where(Channel.id == channel_id).execute()
+    for (user_id, model, hour), (used, count, quota, username) in hourly.items():
+        _add_hour(user_id, username, model, hour, used, count, quota)
+
+
 def _add_hourly(entry: LogEntry) -> None:
-    hour = (entry.created_at or clock.now()) // 3600 * 3600
-    tokens = entry.prompt_tokens + entry.completion_tokens
-    updated = QuotaData.update(token_used=QuotaData.token_used + tokens, count=QuotaData.count + 1,
-                               quota=QuotaData.quota + entry.quota).where(
-        (QuotaData.user_id == entry.user_id) & (QuotaData.model_name == entry.model_name)
-        & (QuotaData.created_at == hour)).execute()
+    _add_hour(entry.user_id, entry.username, entry.model_name, (entry.created_at or clock.now()) // 3600 * 3600,
+              entry.prompt_tokens + entry.completion_tokens, 1, entry.quota)
+
+
+def _add_hour(user_id: int, username: str, model: str, hour: int, tokens: int, count: int, quota: int) -> None:
+    updated = QuotaData.update(token_used=QuotaData.token_used + tokens, count=QuotaData.count + count,
+                               quota=QuotaData.quota + quota).where(
+        (QuotaData.user_id == user_id) & (QuotaData.model_name == model) & (QuotaData.created_at == hour)).execute()
     if not updated:
-        QuotaData.create(user_id=entry.user_id, username=entry.username, model_name=entry.model_name,
-                         created_at=hour, token_used=tokens, count=1, quota=entry.quota)
+        QuotaData.create(user_id=user_id, username=username, model_name=model, created_at=hour,
+                         token_used=tokens, count=count, quota=quota)
 
 
 def release_stale_reservations(older_than: int) -> int:

@@ -17,8 +17,8 @@ from pathlib import Path
 import diskcache
 from diskcache.core import MODE_PICKLE
 
-from ..core.ratelimit import (DAY_TTL, Clock, Decision, Entry, RateLimiter, check_args, evaluate, to_ms,
-                              window_ms)
+from ..core.ratelimit import (DAY_TTL, Clock, Decision, Entry, MemoryLimiter, RateLimiter, check_args, evaluate,
+                              to_ms, window_ms)
 from ..core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,8 @@ def decode_log(text: object) -> list[Entry]:
 class DiskLimiter:
     """A `RateLimiter` on a plain diskcache Cache (not FanoutCache: its shards drop writes on timeout)."""
 
+    blocking = True
+
     def __init__(self, directory: str | os.PathLike, clock: Clock = time.time, timeout: float = 0.25) -> None:
         path = Path(directory)
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -117,10 +119,27 @@ class DiskLimiter:
         self.cache.close()
 
 
+class LocalLimiter(MemoryLimiter):
+    """A single instance's limiter: windows in memory (no I/O on the relay's path; one gateway serves
+    a database at a time, see store/gateway_lock.py), daily counters in the data dir's diskcache, so a
+    restart does not reset a day's sensitive-word count."""
+
+    def __init__(self, directory: str | os.PathLike, clock: Clock = time.time) -> None:
+        super().__init__(clock)
+        self._disk = DiskLimiter(directory, clock=clock)
+
+    def incr_daily(self, key: str, day: str) -> int:
+        return self._disk.incr_daily(key, day)
+
+    def close(self) -> None:
+        self._disk.close()
+
+
 def make_limiter(settings: Settings, data_dir: str | os.PathLike, clock: Clock = time.time) -> RateLimiter:
-    """Redis when REDIS_CONN_STRING is set (limits shared by every instance), else diskcache in the data dir."""
+    """Redis when REDIS_CONN_STRING is set (limits shared by every instance), else this process's memory
+    (with daily counters in the data dir)."""
     url = str(settings["REDIS_CONN_STRING"] or "").strip()
     if url:
         from .limiter_redis import RedisLimiter  # only when configured
         return RedisLimiter(url, clock=clock)
-    return DiskLimiter(Path(data_dir) / "ratelimit", clock=clock)
+    return LocalLimiter(Path(data_dir) / "ratelimit", clock=clock)

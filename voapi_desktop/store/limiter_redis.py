@@ -64,6 +64,8 @@ return {allowed, used, retry, reset}
 class RedisLimiter:
     """A `RateLimiter` on Redis (REDIS_CONN_STRING). Connection errors propagate: the caller fails open or closed."""
 
+    blocking = True
+
     def __init__(self, url: str, clock: Clock = time.time, prefix: str = "voapi:",
                  timeout: float = 2.0) -> None:
         self.clock = clock

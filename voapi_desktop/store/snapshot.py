@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 from ..core.price_table import PriceTable
 from ..core.settings import Settings
@@ -70,10 +70,13 @@ def build_snapshot(base_env: Mapping[str, str], overrides: Mapping[str, object])
 class SnapshotHolder:
     """Keeps the current snapshot and rebuilds it when data changes."""
 
-    def __init__(self, base_env: Mapping[str, str], overrides: Mapping[str, object] | None = None):
+    def __init__(self, base_env: Mapping[str, str], overrides: Mapping[str, object] | None = None,
+                 guard: threading.RLock | None = None):
         self._env = dict(base_env)
         self._overrides = dict(overrides or {})
         self._lock = threading.Lock()
+        self._guard = guard or threading.RLock()  # shared with the ledger writer when quota holds are in memory
+        self.reloaded: list[Callable[[Snapshot], None]] = []  # called with each fresh snapshot, under the guard
         self.current = build_snapshot(self._env, self._overrides)
         self._unsubscribe = changes.subscribe(self._on_change)
 
@@ -83,9 +86,11 @@ class SnapshotHolder:
 
     def reload(self) -> Snapshot:
         """Rebuild from the database (blocking) and swap it in."""
-        with self._lock:
+        with self._lock, self._guard:
             fresh = build_snapshot(self._env, self._overrides)
             self.current = fresh
+            for hook in self.reloaded:
+                hook(fresh)
         return fresh
 
     def close(self) -> None:

@@ -9,10 +9,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
 
 from ..gateway.server import GatewayServer
-from ..gateway.state import GatewayState
-from ..store.logs import LogWriter
+from ..gateway.state import GatewayState, open_state
 from ..store.runtime import StoreRuntime
-from ..store.snapshot import SnapshotHolder
 from .bridge import Bridge
 from .ops import Ops
 
@@ -24,13 +22,15 @@ STOPPED, STARTING, RUNNING, STOPPING = "stopped", "starting", "running", "stoppi
 @dataclass
 class _Serving:
     server: GatewayServer
-    ledger: LogWriter
-    snapshots: SnapshotHolder
+    state: GatewayState
+
+    @property
+    def snapshots(self):
+        return self.state.snapshots
 
     def stop(self) -> None:
         self.server.stop()
-        self.ledger.stop()
-        self.snapshots.close()
+        self.state.close()
 
 
 class GatewayController(QObject):
@@ -92,18 +92,15 @@ class GatewayController(QObject):
         self._ops.run(self._start_blocking, success=self._started, failure=self._failed)
 
     def _start_blocking(self) -> _Serving:
-        snapshots = SnapshotHolder(self._runtime.env, self._runtime.overrides)
-        ledger = LogWriter().start()
+        state = open_state(self._runtime.env, self._runtime.overrides)
         try:
-            state = GatewayState(snapshots, ledger)
             state.listeners.append(self._bridge.on_gateway_event)
-            server = GatewayServer(state, snapshots.current.settings, self.host, self.wanted_port)
+            server = GatewayServer(state, state.snapshots.current.settings, self.host, self.wanted_port)
             server.start()
         except BaseException:
-            ledger.stop()
-            snapshots.close()
+            state.close()
             raise
-        return _Serving(server, ledger, snapshots)
+        return _Serving(server, state)
 
     def _started(self, serving: _Serving) -> None:
         self._serving = serving

@@ -156,26 +156,34 @@ def _upload_seconds(ctx: RelayContext) -> float:
 
 async def reserve_quota(state: GatewayState, ctx: RelayContext, charge: Charge) -> None:
     """Hold the estimate on the token and the user, or refuse the request before any upstream call."""
+    user, token = ctx.caller.user, ctx.caller.token
+    try:
+        if state.quota_book is not None:  # one gateway on SQLite: exact, in memory, on the loop
+            state.quota_book.reserve(user.id, user.quota, token.id,
+                                     None if token.unlimited_quota else token.remain_quota, charge.reserved)
+        else:
+            await _reserve_in_database(state, ctx, charge)
+    except QuotaShort as short:
+        whose = "this API key" if short.who == "token" else "your account"
+        raise QuotaExhausted(f"{whose} has {short.available} quota left but this request may cost up to "
+                             f"{short.needed}; top up or lower max_tokens") from None
+    _held(state, ctx, charge)
+
+
+async def _reserve_in_database(state: GatewayState, ctx: RelayContext, charge: Charge) -> None:
     token = ctx.caller.token
     reserving = asyncio.ensure_future(asyncio.to_thread(reserve, ctx.request_id, ctx.caller.user.id, token.id,
                                                         not token.unlimited_quota, charge.reserved))
     try:
         await asyncio.shield(reserving)
-    except QuotaShort as short:
-        whose = "this API key" if short.who == "token" else "your account"
-        raise QuotaExhausted(f"{whose} has {short.available} quota left but this request may cost up to "
-                             f"{short.needed}; top up or lower max_tokens") from None
     except asyncio.CancelledError:
         # The client left while the reservation was being written: it commits in its thread all the
         # same, so give it back as soon as it has (else it stays held until the stale-reservation sweep).
         reserving.add_done_callback(lambda job: _refund_abandoned(state, ctx, charge, job))
         raise
-    _held(state, ctx, charge)
 
 
 def _held(state: GatewayState, ctx: RelayContext, charge: Charge) -> None:
-    if not ctx.caller.token.unlimited_quota:
-        ctx.caller.token.remain_quota -= charge.reserved
     state.inflight += 1
 
 
@@ -205,16 +213,24 @@ def settle(state: GatewayState, ctx: RelayContext, charge: Charge, usage: Usage 
         return
     charge.settled = True
     state.inflight -= 1
-    token = ctx.caller.token
+    user, token = ctx.caller.user, ctx.caller.token
+    limited = not token.unlimited_quota
     cost, entry = 0, None
     if ok and usage is not None:
         if usage.total_tokens or charge.fixed_cost is not None:
             cost = pricing.charge(charge.cost_of(usage))
         if ctx.settings["LOG_CONSUME_ENABLED"]:
             entry = consume_entry(ctx, usage, charge)
-    state.ledger.write(Settlement(ctx.request_id, ctx.caller.user.id, token.id, not token.unlimited_quota,
-                                  ctx.channel.id if ctx.channel else 0, charge.reserved, cost, entry,
-                                  counts_as_request=ok))
-    if not token.unlimited_quota:
-        token.remain_quota += charge.reserved - cost
-    token.used_quota += cost
+    channel_id = ctx.channel.id if ctx.channel else 0
+    book = state.quota_book
+    if book is None:
+        state.ledger.write(Settlement(ctx.request_id, user.id, token.id, limited, channel_id, charge.reserved, cost,
+                                      entry, counts_as_request=ok))
+        return
+    charged = book.settle(user.id, token.id, limited, charge.reserved, cost)
+    if entry is not None:
+        entry.quota = charged
+        if charged < cost:
+            entry.other["unpaid_quota"] = cost - charged
+    state.ledger.write(Settlement(ctx.request_id, user.id, token.id, limited, channel_id, 0, charged, entry,
+                                  counts_as_request=ok, held_in_db=False))

@@ -1,6 +1,7 @@
 """Relay rate limits: per client IP, per user and per key (requests and tokens per minute),
 per user and model. A refusal is a 429 with Retry-After and x-ratelimit-* headers; the
-gateway never sleeps to wait. Limiter calls do disk or network I/O: they run off the loop.
+gateway never sleeps to wait. The in-memory limiter of a single instance is called on the loop;
+a limiter that does network I/O (Redis) runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ def _refusal(decision: Decision, what: str, unit: str = "requests") -> RateLimit
                        f"retry in {seconds} s", headers=decision.headers(unit))
 
 
-async def _off_loop(call, *args):
-    """Run a limiter call in a thread. A limiter that is down (Redis unreachable, disk busy) lets
-    the request through with a warning: limits protect the service, they must not take it down."""
+async def _off_loop(state: GatewayState, call, *args):
+    """Run a limiter call (in a thread when the limiter does I/O). A limiter that is down (Redis
+    unreachable) lets the request through with a warning: limits protect the service, they must
+    not take it down."""
     try:
-        return await asyncio.to_thread(call, *args)
+        if getattr(state.limiter, "blocking", True):
+            return await asyncio.to_thread(call, *args)
+        return call(*args)
     except RateLimited:
         raise
     except Exception as exc:  # noqa: BLE001 - any backend failure
@@ -44,7 +48,7 @@ async def _off_loop(call, *args):
 
 
 async def _hit(state: GatewayState, key: str, limit: int, window: float, cost: int = 1) -> Decision | None:
-    return await _off_loop(state.limiter.hit, key, limit, window, max(cost, 1))
+    return await _off_loop(state, state.limiter.hit, key, limit, window, max(cost, 1))
 
 
 async def check_client_ip(state: GatewayState, settings, ip: str) -> None:
@@ -114,7 +118,7 @@ async def check_requests(state: GatewayState, ctx: RelayContext) -> None:
     """Requests per minute of the user and the key, and the per-model request limit."""
     rules = _request_rules(ctx)
     if rules:
-        await _off_loop(_count_all, state, rules, 1, "requests")
+        await _off_loop(state, _count_all, state, rules, 1, "requests")
 
 
 def _token_rules(ctx: RelayContext) -> list[Rule]:
@@ -128,7 +132,7 @@ async def check_tokens(state: GatewayState, ctx: RelayContext, prompt_tokens: in
     """Tokens per minute: the prompt is counted up front, the completion when it is known."""
     rules = _token_rules(ctx)
     if rules:
-        await _off_loop(_count_all, state, rules, prompt_tokens, "tokens")
+        await _off_loop(state, _count_all, state, rules, prompt_tokens, "tokens")
 
 
 def count_completion(state: GatewayState, ctx: RelayContext, usage: Usage) -> None:
