@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..core.settings import Settings
 from .errors import BadRequest, PayloadTooLarge, RelayError
+from .relay.answer import Answer
 from .api import register_api
 from .routes_anthropic import anthropic_routes
 from .routes_api import api_routes
@@ -29,16 +30,19 @@ def new_request_id() -> str:
     return time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(6)
 
 
+def error_answer(error: RelayError, dialect: str, request_id: str) -> Answer:
+    """The error in the caller's dialect, with the request id."""
+    headers = error.response_headers()
+    if dialect == "anthropic":
+        headers["request-id"] = request_id
+    return Answer(error.status, "application/json", orjson.dumps(error.body_for(dialect, request_id)),
+                  headers=headers)
+
+
 def render_error(error: RelayError) -> Response:
     """The error in the dialect of the route that failed (g.dialect), with the request id."""
-    request_id = getattr(g, "request_id", "") or new_request_id()
-    dialect = getattr(g, "dialect", "openai")
-    response = Response(orjson.dumps(error.body_for(dialect, request_id)), status=error.status,
-                        content_type="application/json")
-    response.headers.update(error.response_headers())
-    if dialect == "anthropic":
-        response.headers["request-id"] = request_id
-    return response
+    answer = error_answer(error, getattr(g, "dialect", "openai"), getattr(g, "request_id", "") or new_request_id())
+    return Response(answer.body, status=answer.status, content_type=answer.content_type, headers=answer.headers)
 
 
 def create_app(state: GatewayState, settings: Settings) -> Quart:

@@ -11,7 +11,8 @@ from .relay.context import RelayContext
 from .relay.endpoints import MESSAGES
 from .relay.parse import parse_json_body, translated
 from .relay.pipeline import relay
-from .routes_relay import client_address, current_caller, read_json_request, read_raw_body, relay_state
+from .routes_relay import (client_address, current_caller, read_json_request, read_raw_body, relay_state,
+                           to_response)
 
 anthropic_routes = Blueprint("anthropic", __name__)
 
@@ -27,7 +28,7 @@ async def messages():
     parsed = await read_json_request(MESSAGES)
     ctx = RelayContext(g.request_id, MESSAGES, snapshot, caller, parsed, client_address(),
                        inbound="anthropic")
-    return await relay(relay_state(), ctx, request.headers)
+    return to_response(await relay(relay_state(), ctx, request.headers))
 
 
 @anthropic_routes.post("/v1/messages/count_tokens")

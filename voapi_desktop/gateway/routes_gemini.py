@@ -11,7 +11,7 @@ from .relay.context import RelayContext
 from .relay.endpoints import GEMINI_EMBED, GEMINI_GENERATE
 from .relay.parse import ROUTING_FIELDS, ParsedRequest, parse_json_body
 from .relay.pipeline import relay
-from .routes_relay import client_address, current_caller, read_raw_body, relay_state, visible_models
+from .routes_relay import client_address, current_caller, read_raw_body, relay_state, to_response, visible_models
 
 gemini_routes = Blueprint("gemini", __name__)
 GENERATE = ("generateContent", "streamGenerateContent")
@@ -49,7 +49,7 @@ async def call_model(target: str):
                            action="generateContent" if action == "streamGenerateContent" and not sse else action)
     endpoint = GEMINI_GENERATE if action in GENERATE else GEMINI_EMBED
     ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, client_address(), inbound="gemini")
-    response = await relay(relay_state(), ctx, request.headers)
+    answer = await relay(relay_state(), ctx, request.headers)
     if action == "streamGenerateContent" and not sse:  # Gemini's non-SSE stream is one JSON array
-        response.set_data(b"[" + await response.get_data() + b"]")
-    return response
+        answer.body = b"[" + answer.body + b"]"
+    return to_response(answer)

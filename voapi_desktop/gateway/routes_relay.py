@@ -10,6 +10,7 @@ from ..core import clock
 from ..core.ratelimit import client_ip
 from .dialects.gemini_openai import gemini_models_list
 from .errors import BadRequest, ModelNotFound, PayloadTooLarge, UnsupportedMediaType
+from .relay.answer import Answer
 from .relay.auth import authenticate, raw_key
 from .relay.context import RelayContext
 from .relay.endpoints import ENDPOINTS, Endpoint
@@ -38,15 +39,28 @@ async def limit_api_client() -> None:
     await check_api_client(state, state.snapshots.current.settings, client_address())
 
 
-async def current_caller():
-    """Admit the request: the per-IP relay limit, then the key (the snapshot it was checked against too)."""
-    state = relay_state()
+async def admit(state, headers, path: str, ip: str, query_key: str = ""):
+    """Admit a relay request: the per-IP relay limit, then the key; (snapshot it was checked against, caller)."""
     snapshot = state.snapshots.current
-    ip = client_address()
     await check_client_ip(state, snapshot.settings, ip)
-    query_key = request.args.get("key", "") if request.path.startswith(("/v1beta/", "/v1/models")) else ""
-    caller = authenticate(snapshot, raw_key(request.headers, request.path, query_key), ip, clock.now())
+    caller = authenticate(snapshot, raw_key(headers, path, query_key), ip, clock.now())
     return snapshot, caller
+
+
+async def current_caller():
+    """Admit the request of this Quart request context."""
+    query_key = request.args.get("key", "") if request.path.startswith(("/v1beta/", "/v1/models")) else ""
+    return await admit(relay_state(), request.headers, request.path, client_address(), query_key)
+
+
+def to_response(answer: Answer) -> Response:
+    """The pipeline's answer as a Quart response."""
+    if answer.stream is None:
+        return Response(answer.body, status=answer.status, content_type=answer.content_type, headers=answer.headers)
+    response = Response(answer.stream, status=answer.status, content_type=answer.content_type,
+                        headers=answer.headers)
+    response.timeout = None  # Quart's 60 s response timeout would cut long streams; ours apply instead
+    return response
 
 
 async def read_raw_body() -> bytes:
@@ -108,7 +122,7 @@ def _relay_view(endpoint: Endpoint):
         snapshot, caller = await current_caller()
         parsed = await _read_request(endpoint)
         ctx = RelayContext(g.request_id, endpoint, snapshot, caller, parsed, client_address())
-        return await relay(relay_state(), ctx, request.headers)
+        return to_response(await relay(relay_state(), ctx, request.headers))
     view.__name__ = f"relay_{endpoint.name}"
     return view
 

@@ -14,12 +14,12 @@ import logging
 import time
 
 import aiohttp
-from quart import Response
 
 from ...core.routing import map_model, pick_channel
 from ...store import channels as channel_service
 from ..errors import ModelNotFound, NoChannel, RelayError, UpstreamFailed, UpstreamResponse, upstream_message
 from ..state import GatewayState
+from .answer import Answer
 from .auth import check_model_allowed
 from .context import RelayContext
 from .failures import AttemptFailure, classify, empty_reply
@@ -56,7 +56,7 @@ def choose_channel(state: GatewayState, ctx: RelayContext, attempt: int):
     return ctx.snapshot.channels.get(channel_id) if channel_id is not None else None
 
 
-async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Response:
+async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Answer:
     """Reserve, try channels until one answers, settle; or refund and raise the last error."""
     check_route(ctx)
     await check_requests(state, ctx)
@@ -72,7 +72,7 @@ async def relay(state: GatewayState, ctx: RelayContext, client_headers) -> Respo
     return response
 
 
-async def try_channels(state: GatewayState, ctx: RelayContext, charge: Charge, client_headers) -> Response:
+async def try_channels(state: GatewayState, ctx: RelayContext, charge: Charge, client_headers) -> Answer:
     """Channel after channel (next tier each time) until one answers; else the last error.
 
     RETRY_TIMES counts failed attempts; an empty reply is retried on its own budget
@@ -87,7 +87,7 @@ async def try_channels(state: GatewayState, ctx: RelayContext, charge: Charge, c
             break
         attempt += 1
         outcome = await attempt_once(state, ctx, charge, channel, client_headers)
-        if isinstance(outcome, Response):
+        if isinstance(outcome, Answer):
             return outcome
         ctx.failures.append(outcome)
         log.warning("request %s: channel %d failed: %s", ctx.request_id, channel.id, outcome.reason)
@@ -104,7 +104,7 @@ async def try_channels(state: GatewayState, ctx: RelayContext, charge: Charge, c
 
 
 async def attempt_once(state: GatewayState, ctx: RelayContext, charge: Charge, channel, client_headers):
-    """One channel: a Response on success, an AttemptFailure otherwise."""
+    """One channel: an Answer on success, an AttemptFailure otherwise."""
     ctx.channel = channel
     ctx.tried.append(channel.id)
     ctx.key_index, key = pick_key(channel, state.round_robin, state.rng)
@@ -173,7 +173,7 @@ async def plain_response(state: GatewayState, ctx: RelayContext, charge: Charge,
     usage = measured_usage(ctx, charge, answer.usage, answer.text)
     settle(state, ctx, charge, usage, ok=True)
     report_success(state, ctx, usage)
-    return Response(answer.body, status=upstream.status, content_type=answer.content_type)
+    return Answer(upstream.status, answer.content_type, answer.body)
 
 
 async def disable_if_needed(state: GatewayState, ctx: RelayContext, channel, failure: AttemptFailure) -> None:

@@ -12,9 +12,9 @@ import logging
 import time
 
 import aiohttp
-from quart import Response
 
 from ..state import GatewayState
+from .answer import Answer
 from .billing import Charge, measured_usage, settle
 from .context import RelayContext
 from .failures import AttemptFailure, empty_reply
@@ -82,7 +82,7 @@ async def open_stream(ctx: RelayContext, upstream: aiohttp.ClientResponse, relay
 
 
 async def stream_response(state: GatewayState, ctx: RelayContext, charge: Charge,
-                          upstream: aiohttp.ClientResponse, relay: StreamRelay, opened: bytes) -> Response:
+                          upstream: aiohttp.ClientResponse, relay: StreamRelay, opened: bytes) -> Answer:
     content_type = upstream.headers.get("Content-Type", "text/event-stream")
     binary = ctx.endpoint.binary_response
     headers = {"Cache-Control": "no-cache"}
@@ -93,9 +93,7 @@ async def stream_response(state: GatewayState, ctx: RelayContext, charge: Charge
     # Started here, so it is closed (and settles) even when the client leaves before the server
     # begins to send it: a generator that never started would never run its `finally`.
     first = await anext(body, b"")
-    response = Response(_then(first, body), status=upstream.status, content_type=content_type, headers=headers)
-    response.timeout = None  # Quart's 60 s response timeout would cut long streams; ours apply instead
-    return response
+    return Answer(upstream.status, content_type, stream=_then(first, body), headers=headers)
 
 
 async def _then(first: bytes, body):
