@@ -31,6 +31,7 @@ from tests.conftest import add_channel, make_token
 from tests.e2e.helpers import sse_data, token_id
 from tests.fakes.upstream import DEFAULT_REPLY, Behaviour
 from voapi_desktop.core.tokenize import count_completion, count_request_input
+from voapi_desktop.gateway.fastpath import FastPath
 from voapi_desktop.store import channels, prices, tokens, users
 from voapi_desktop.store.billing import Settlement, apply_settlement, reserve
 from voapi_desktop.store.logs import CONSUME, LogEntry, list_logs
@@ -467,13 +468,16 @@ def test_a_client_that_leaves_during_the_reservation_gets_it_back(gateway, upstr
     assert_untouched(gateway, alice, channel.id)
 
 
-def test_a_client_that_leaves_before_its_stream_is_sent_is_still_settled(gateway, upstream, channel, alice):
+def test_a_client_that_leaves_before_its_stream_is_sent_is_still_settled(gateway, upstream, channel, alice,
+                                                                        monkeypatch):
     """The answer is ready but the server has not begun sending it when the client leaves."""
-    @gateway.server.app.after_request
-    async def slow_to_send(response):
-        if response.mimetype == "text/event-stream":
+    send_answer = FastPath.send_answer
+
+    async def slow_to_send(send, answer, request_id):
+        if answer.stream is not None:
             await asyncio.sleep(1.0)  # the client gives up meanwhile
-        return response
+        await send_answer(send, answer, request_id)
+    monkeypatch.setattr(FastPath, "send_answer", staticmethod(slow_to_send))
     count_request_input("chat", {"messages": HELLO}, "gpt-4o-mini")  # the tokenizer is loaded: no delay before
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(gateway.base_url + "/chat/completions",

@@ -16,6 +16,7 @@ from ..store.limiter_disk import make_limiter
 from ..store.runtime import default_data_dir
 from .app import create_app
 from .background import run_periodic_jobs
+from .fastpath import FastPath
 from .state import GatewayState
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ class GatewayServer:
         self._ready.set()
         jobs = self.state.spawn(run_periodic_jobs(self.state), "periodic-jobs")
         try:
-            await serve(self.app, config, shutdown_trigger=stop.wait)
+            front = FastPath(self.app, self.state, self.app.config["MAX_CONTENT_LENGTH"])
+            await serve(front, config, shutdown_trigger=stop.wait)
         finally:
             jobs.cancel()
             self._ready.clear()
