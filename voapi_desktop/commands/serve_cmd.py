@@ -19,7 +19,7 @@ def register(commands, common) -> None:
 
 
 def run(args) -> int:
-    from ..gateway.server import GatewayServer
+    from ..gateway.server import GatewayServer, run_loop
     from ..gateway.state import open_state
 
     runtime = store_for(args, warn_default_password=True, HOST=args.host, PORT=args.port)
@@ -38,7 +38,7 @@ def run(args) -> int:
     log.info("VoAPI Desktop gateway on %s (OpenAI base URL %s/v1), data in %s",
              server.base_url, server.base_url, runtime.data_dir)
     try:
-        asyncio.run(_serve(server))
+        run_loop(_serve(server))
     finally:
         state.close()
         runtime.close()
