@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "voapi_desktop"
 RANK = {"core": 0, "store": 1, "gateway": 2, "ui": 3}
-FRAMEWORKS = {"quart", "hypercorn", "peewee", "aiohttp", "httpx", "PySide6", "diskcache", "redis", "playhouse"}
+FRAMEWORKS = {"quart", "uvicorn", "peewee", "aiohttp", "httpx", "PySide6", "diskcache", "redis", "playhouse"}
 
 
 def _imports(path: Path) -> list[str]:

@@ -154,7 +154,9 @@ async def realtime():
             code, reason = await relay_frames(upstream, meter)
             await websocket.close(code, reason)
         finally:
-            await upstream.close()  # also when the client left (Quart cancels this handler then)
+            # also when the client left (the handler is cancelled then, maybe more than once): shielded, so
+            # the close handshake completes even if this await is cancelled again
+            await asyncio.shield(upstream.close())
     finally:
         meter.close()
 
@@ -210,7 +212,7 @@ async def relay_frames(upstream: aiohttp.ClientWebSocketResponse, meter: Meter) 
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await upstream.close()  # first: a receive() still waiting is ended by the close handshake, not cut
+        await asyncio.shield(upstream.close())  # first: a waiting receive() ends by the close handshake, not a cut
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

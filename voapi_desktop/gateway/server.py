@@ -1,15 +1,16 @@
-"""GatewayServer: serve the app with Hypercorn, in the calling loop or a background thread."""
+"""GatewayServer: serve the app with uvicorn (httptools, uvloop), in the calling loop or a background thread."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import threading
+import time
 from pathlib import Path
 
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
+import uvicorn
 
 from ..core.settings import Settings
 from ..store.limiter_disk import make_limiter
@@ -33,6 +34,29 @@ def run_loop(main) -> None:
         factory = uvloop.new_event_loop
     with asyncio.Runner(loop_factory=factory) as runner:
         runner.run(main)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn's server without its signal handling: whoever embeds it says when to stop (serve's own
+    SIGTERM handler, the console's stop button)."""
+
+    def __init__(self, config: uvicorn.Config, on_started) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._on_started()
+
+
+async def _stop_when_set(server: uvicorn.Server, stop: asyncio.Event) -> None:
+    await stop.wait()
+    server.should_exit = True
 
 
 class PortInUse(RuntimeError):
@@ -71,6 +95,7 @@ class GatewayServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
+        self._failure: BaseException | None = None
 
     @property
     def base_url(self) -> str:
@@ -85,38 +110,44 @@ class GatewayServer:
         """Serve on the running loop until `stop` is set; in-flight requests get `grace` seconds."""
         self._loop = asyncio.get_running_loop()
         self._stop = stop
-        config = Config()
-        # Hypercorn takes ownership of the listening socket (and closes it at shutdown).
-        config.bind = [f"fd://{self._sock.detach()}"]
-        config.graceful_timeout = grace
-        config.keep_alive_timeout = 75
-        config.keep_alive_max_requests = 1_000_000  # Hypercorn's default (1000) makes busy clients reconnect
-        config.accesslog = None
-        config.errorlog = logging.getLogger("hypercorn.error")
-        self._ready.set()
+        front = FastPath(self.app, self.state, self.app.config["MAX_CONTENT_LENGTH"])
+        server = _EmbeddedServer(uvicorn.Config(
+            front, http="httptools", ws="websockets-sansio", lifespan="on", log_config=None, access_log=False,
+            proxy_headers=False,  # the client address is ours to decide (TRUSTED_PROXIES)
+            server_header=False, timeout_keep_alive=75, timeout_graceful_shutdown=int(grace) or 1),
+            on_started=self._ready.set)
         jobs = self.state.spawn(run_periodic_jobs(self.state), "periodic-jobs")
+        stopper = self.state.spawn(_stop_when_set(server, stop), "stop-watch")
         try:
-            front = FastPath(self.app, self.state, self.app.config["MAX_CONTENT_LENGTH"])
-            await serve(front, config, shutdown_trigger=stop.wait)
+            await server.serve(sockets=[self._sock])  # uvicorn closes the listening socket at shutdown
         finally:
             jobs.cancel()
+            stopper.cancel()
             self._ready.clear()
 
     def start(self, timeout: float = 10.0) -> None:
         """Serve in a background thread with its own loop; returns once it accepts connections."""
         self._thread = threading.Thread(target=self._run_thread, name="voapi-gateway", daemon=True)
         self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("the gateway did not start in time")
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.05):
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the gateway stopped while starting: {self._failure!r}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the gateway did not start in time")
 
     def _run_thread(self) -> None:
         async def main() -> None:
             await self.serve_until(asyncio.Event())
-        run_loop(main())
+        try:
+            run_loop(main())
+        except BaseException as exc:  # noqa: BLE001 - reported by start(), or logged when already serving
+            self._failure = exc
+            log.error("the gateway stopped: %r", exc)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Ask the server to finish and wait for its thread."""
-        if self._loop is not None and self._stop is not None:
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(timeout)
