@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.conftest import add_channel, make_token
 from tests.gateway.test_bad_input import LIMIT_MB, small_limit_gateway
+from voapi_desktop.gateway.app import new_request_id
 from voapi_desktop.gateway.fastpath import ROUTES, Headers
 from voapi_desktop.gateway.relay.endpoints import ENDPOINTS
 
@@ -56,3 +59,9 @@ def test_other_routes_still_reach_quart(gateway, upstream):
     wrong_method = httpx.put(gateway.base_url + "/chat/completions", headers={"Authorization": f"Bearer {key}"},
                              timeout=10)
     assert wrong_method.status_code == 405 and wrong_method.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_request_ids_are_unique_and_keep_their_shape():
+    ids = [new_request_id() for _ in range(20_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"\d{14}[0-9a-f]{12}", i) for i in ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -24,14 +25,11 @@ class AllowList:
         """True when ip is in one of the networks, or the list is empty."""
         if not self.networks:
             return True
-        try:
-            addr = ipaddress.ip_address(ip.strip().strip("[]"))
-        except ValueError:
+        parsed = _address(ip)
+        if parsed is None:
             return False
-        if addr.version == 6 and addr.ipv4_mapped is not None:
-            addr = addr.ipv4_mapped
-        value = int(addr)
-        rules = self._v4 if addr.version == 4 else self._v6
+        version, value = parsed
+        rules = self._v4 if version == 4 else self._v6
         return any(value & mask == net for net, mask in rules)
 
     def __bool__(self) -> bool:
@@ -81,3 +79,16 @@ def _as_ints(net: Network) -> tuple[int, int]:
 
 def _format(net: Network) -> str:
     return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(ip: str) -> tuple[int, int] | None:
+    """(version, integer) of an address as text (IPv4-mapped IPv6 as IPv4); None when it is not one.
+    Cached: the same few client addresses are checked on every request."""
+    try:
+        addr = ipaddress.ip_address(ip.strip().strip("[]"))
+    except ValueError:
+        return None
+    if addr.version == 6 and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.version, int(addr)

@@ -16,6 +16,9 @@ _SPACES = re.compile(r"\s+")
 _MAX_DEPTH = 32  # nesting is never deeper in a real request; deeper is ignored
 
 
+QUICK_TEST_WORDS = 64
+
+
 def fold(text: str) -> str:
     """The form both words and text are compared in."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
@@ -29,7 +32,7 @@ def parse_words(text: str) -> list[str]:
 class WordFilter:
     """Find configured words in text. Build once per word list; `find` is safe to call from any thread."""
 
-    __slots__ = ("words", "_goto", "_fail", "_out", "_lengths")
+    __slots__ = ("words", "_goto", "_fail", "_out", "_lengths", "_quick")
 
     def __init__(self, words: Iterable[str]) -> None:
         self.words: list[str] = []  # as configured, one per folded form (the first spelling wins)
@@ -73,6 +76,8 @@ class WordFilter:
                 out[child] = out[f] if own is None else (own, *out[f])
                 queue.append(child)
         self._goto, self._fail, self._out = goto, fail, out
+        # a short list is first tested with `in` (C speed): most texts contain none of its words
+        self._quick = tuple(sorted(seen)) if len(seen) <= QUICK_TEST_WORDS else None
 
     def __len__(self) -> int:
         return len(self.words)
@@ -84,10 +89,13 @@ class WordFilter:
         """The distinct words found in `text`, in order of first appearance (by start, then end)."""
         if not self.words or not text:
             return []
+        folded = fold(text)
+        if self._quick is not None and not any(word in folded for word in self._quick):
+            return []
         goto, fail, out, lengths = self._goto, self._fail, self._out, self._lengths
         first: dict[int, tuple[int, int]] = {}  # word index -> (start, end) of its first match
         node = 0
-        for end, ch in enumerate(fold(text)):
+        for end, ch in enumerate(folded):
             while True:
                 nxt = goto[node].get(ch)
                 if nxt is not None:

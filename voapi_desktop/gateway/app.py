@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import itertools
 import secrets
 import time
 
@@ -26,8 +27,18 @@ from .state import GatewayState
 log = logging.getLogger(__name__)
 
 
+_ID_PREFIX = secrets.token_hex(3)  # this process's; the counter makes each id unique within it
+_id_counter = itertools.count()
+_id_second: list = [0, ""]  # the last second formatted, and its text
+
+
 def new_request_id() -> str:
-    return time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(6)
+    """The time to the second, then 12 hex digits: this process's random prefix and a counter
+    (no system call per request, unlike a random suffix)."""
+    now = int(time.time())
+    if now != _id_second[0]:
+        _id_second[:] = [now, time.strftime("%Y%m%d%H%M%S", time.localtime(now))]
+    return f"{_id_second[1]}{_ID_PREFIX}{next(_id_counter) & 0xFFFFFF:06x}"
 
 
 def error_answer(error: RelayError, dialect: str, request_id: str) -> Answer:

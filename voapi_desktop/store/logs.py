@@ -9,6 +9,8 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
+import orjson
+
 from ..core import clock
 from .changes import publish
 from .tables import Log, database
@@ -50,7 +52,7 @@ class LogEntry:
         return (self.type, self.user_id, self.username, self.token_id, self.token_name, self.model_name,
                 self.channel_id, self.group, self.quota, self.prompt_tokens, self.completion_tokens, self.use_time,
                 self.is_stream, self.ip, self.request_id, self.content,
-                json.dumps(self.other, ensure_ascii=False) if self.other else "", self.created_at or clock.now())
+                orjson.dumps(self.other).decode() if self.other else "", self.created_at or clock.now())
 
 
 COLUMNS = tuple(f.name for f in fields(LogEntry))
