@@ -20,7 +20,9 @@ QUICK_TEST_WORDS = 64
 
 
 def fold(text: str) -> str:
-    """The form both words and text are compared in."""
+    """The form both words and text are compared in (ASCII: NFKC changes nothing, casefold is lower)."""
+    if text.isascii():
+        return text.lower()
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
