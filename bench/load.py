@@ -100,9 +100,9 @@ class PlainResult:
 class _Budget:
     """What all connections of one run share: the deadline, the request allowance, the open slots.
 
-    A slot is one of the `concurrency` connections; when the server closes a connection (Hypercorn
-    does after `keep_alive_max_requests`, 1000 by default, saying `Connection: close`) the slot goes
-    on with a new connection. A slot ends when the budget is spent or a connection cannot be opened.
+    A slot is one of the `concurrency` connections; when the server closes a connection (saying
+    `Connection: close`, as some servers do after a number of requests) the slot goes on with a new
+    connection. A slot ends when the budget is spent or a connection cannot be opened.
     """
 
     def __init__(self, duration: float, max_requests: int, host: str, port: int, factory):

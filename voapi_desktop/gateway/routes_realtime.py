@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 REALTIME = Endpoint("realtime", "/realtime")
 KEY_PROTOCOL = "openai-insecure-api-key."
 BETA_PROTOCOL = "openai-beta.realtime-v1"
-MAX_FRAME = 16 * 1024 * 1024  # Hypercorn's default limit for client frames
+MAX_FRAME = 16 * 1024 * 1024  # uvicorn's default limit for client frames (ws_max_size)
 UNSENDABLE_CODES = (1005, 1006, 1015)  # reported locally, never sent in a close frame
 
 realtime_routes = Blueprint("realtime", __name__)
