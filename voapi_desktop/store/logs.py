@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Callable
 
 import orjson
+import peewee as pw
 
 from ..core import clock
 from .changes import publish
@@ -67,6 +68,9 @@ def insert_entries(entries: list[LogEntry]) -> None:
     database.cursor().executemany(sql, [entry.values() for entry in entries])
 
 
+WRITER_CACHE_KB = 2048
+
+
 class LogWriter:
     """Collects log entries and settlements from any thread and commits them in batches (group commit).
 
@@ -109,6 +113,10 @@ class LogWriter:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
+        if isinstance(database.obj, pw.SqliteDatabase):
+            # This connection only appends: the right edges of the log table and its indexes stay hot, so a
+            # small page cache does (the default 32 MB would fill with every page it ever wrote).
+            database.execute_sql(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
         while True:
             self._wake.wait(self._interval)
             self._wake.clear()
