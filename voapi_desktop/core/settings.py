@@ -198,6 +198,7 @@ SETTINGS: tuple[Setting, ...] = (
         S("SYSTEM_NAME", "str", "VoAPI Desktop", "Name shown in the portal title, emails and the console.", alias="SystemName"),
         S("SERVER_ADDRESS", "str", "", "Public base URL of this gateway, used in emails, OAuth callbacks and payment notices.", alias="ServerAddress"),
         S("NOTICE", "str", "", "Announcement shown to users in the portal (Markdown).", alias="Notice"),
+        S("WALLET_NOTICE", "str", "", "Announcement shown on the portal's wallet page (Markdown, sanitized)."),
         S("FOOTER", "str", "", "Footer text shown on every portal page (Markdown).", alias="Footer"),
         S("HOME_PAGE_TEMPLATE", "json", {}, "Home page content: title, description and sections as a JSON object."),
         S("MODEL_INFO", "json", {}, "Per-model icon, description, tags and vendor for the pricing page, as JSON."),
