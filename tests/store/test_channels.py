@@ -60,3 +60,37 @@ def test_updating_models_rebuilds_abilities(store):
 def test_bad_channel_input_is_refused_with_a_reason(store, fields, message):
     with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
         _add(**fields)
+
+
+def test_a_copied_channel_has_the_same_settings_and_keys_and_starts_fresh(store):
+    source = _add(key="k1\nk2", priority=4, weight=2, tag="team-a", remark="main", base_url="https://up.example",
+                  model_mapping={"gpt-4o": "gpt-4o-2024"}, header_override={"X-A": "1"}, key_mode="round-robin")
+    channels.disable_key(source.id, 0, "401")
+    channels.record_test(source.id, 321)
+    channels.set_channel_status(source.id, channels.MANUALLY_DISABLED, "paused")
+    copy = channels.copy_channel(source.id)
+    source = channels.get_channel(source.id)
+    assert copy.id != source.id and copy.name == "c (copy)"
+    same = ("type", "keys", "base_url", "models", "groups", "model_mapping", "priority", "weight", "tag", "remark",
+            "header_override", "key_mode", "auto_ban", "setting")
+    assert {f: getattr(copy, f) for f in same} == {f: getattr(source, f) for f in same}
+    assert (copy.status, copy.status_reason, copy.disabled_keys, copy.response_time) == (channels.ENABLED, "", {}, 0)
+    rows = {(a.group, a.model, a.enabled) for a in Ability.select().where(Ability.channel_id == copy.id)}
+    assert rows == {(g, m, True) for g in ("default", "vip") for m in ("gpt-4o", "gpt-4o-mini")}
+
+
+def test_copying_an_unknown_channel_is_not_found(store):
+    with pytest.raises(channels.NotFound):
+        channels.copy_channel(404)
+
+
+def test_a_tag_enables_and_disables_all_its_channels(store):
+    for name, tag in (("a", "t"), ("b", "t"), ("o", "u")):
+        _add(name=name, tag=tag)
+    assert channels.set_tag_status("t", channels.MANUALLY_DISABLED, "by tag") == 2
+    status = {c.name: c.status for c in channels.list_channels()}
+    assert status == {"a": channels.MANUALLY_DISABLED, "b": channels.MANUALLY_DISABLED, "o": channels.ENABLED}
+    assert channels.set_tag_status("t", channels.ENABLED) == 2
+    assert all(c.status == channels.ENABLED for c in channels.list_channels())
+    with pytest.raises(InvalidInput):
+        channels.set_tag_status(" ", channels.ENABLED)

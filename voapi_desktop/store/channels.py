@@ -248,6 +248,35 @@ def update_channel(channel_id: int, **fields) -> ChannelInfo:
     return to_info(row)
 
 
+COPIED = ("type", "key", "base_url", "models", "group", "model_mapping", "priority", "weight", "auto_ban",
+          "test_model", "param_override", "header_override", "status_code_mapping", "tag", "remark", "other",
+          "openai_organization", "setting")
+
+
+def copy_channel(channel_id: int) -> ChannelInfo:
+    """A new channel with the same settings and keys, named "<name> (copy)", as a new channel starts
+    (enabled, no usage, test or balance; every key usable)."""
+    source = _row(channel_id)
+    values = {name: getattr(source, name) for name in COPIED}
+    mode = _json_object(source.channel_info, "channel_info").get("multi_key_mode", "random")
+    with write_transaction():
+        row = Channel.create(name=f"{source.name} (copy)"[:128], created_time=clock.now(),
+                             channel_info=json.dumps({"multi_key_mode": mode}), **values)
+        _rebuild_abilities(row)
+    publish("channel")
+    return to_info(row)
+
+
+def set_tag_status(tag: str, status: int, reason: str = "") -> int:
+    """Enable or disable every channel carrying `tag` (not empty); returns how many there are."""
+    if not tag.strip():
+        raise InvalidInput("the tag must not be empty")
+    ids = [row.id for row in Channel.select(Channel.id).where(Channel.tag == tag.strip())]
+    for channel_id in ids:
+        set_channel_status(channel_id, status, reason)
+    return len(ids)
+
+
 def _row(channel_id: int) -> Channel:
     row = Channel.get_or_none(Channel.id == channel_id)
     if row is None:
