@@ -218,6 +218,10 @@ SETTINGS: tuple[Setting, ...] = (
         S("SMTP_ACCOUNT", "str", "", "User name for the SMTP server.", alias="SMTPAccount"),
         S("SMTP_TOKEN", "str", "", "Password or token for the SMTP server.", secret=True, alias="SMTPToken"),
         S("SMTP_FROM", "str", "", "Sender address of outgoing mail; empty means SMTP_ACCOUNT.", alias="SMTPFrom"),
+        S("MAIL_PROVIDER", "choice", "smtp", "How mail is sent: smtp (the SMTP_* settings) or http (a JSON POST to MAIL_API_URL).", choices=("smtp", "http")),
+        S("MAIL_API_URL", "str", "", "URL of the HTTP mail API (Resend-like): it receives a JSON POST {from, to, subject, html, text}."),
+        S("MAIL_API_KEY", "str", "", "Bearer key sent to the HTTP mail API.", secret=True),
+        S("QUOTA_REMIND_THRESHOLD", "int", 1000, "Mail a user (at most once a day) when their balance falls below this quota; 0 never does.", minimum=0, alias="QuotaRemindThreshold"),
     ),
     *_group(
         "oauth",
