@@ -13,9 +13,10 @@ import os
 import re
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .dsn import redact_dsn
+from .epay import check_pay_methods
 from .keys import mask_key
 
 TYPES = ("bool", "int", "float", "str", "json", "choice", "list")
@@ -52,6 +53,7 @@ class Setting:
     maximum: float | None = None
     alias: str | None = None  # the new-api option key, for API compatibility
     group: str = "general"
+    check: Callable[[object], None] | None = None  # raises ValueError when a parsed value has the wrong shape
 
     def __post_init__(self) -> None:
         if self.env is None:
@@ -231,6 +233,10 @@ SETTINGS: tuple[Setting, ...] = (
         S("LINUXDO_OAUTH_ENABLED", "bool", False, "Let users sign in with LinuxDO.", alias="LinuxDOOAuthEnabled"),
         S("LINUXDO_CLIENT_ID", "str", "", "Client ID of the LinuxDO OAuth app.", alias="LinuxDOClientId"),
         S("LINUXDO_CLIENT_SECRET", "str", "", "Client secret of the LinuxDO OAuth app.", secret=True, alias="LinuxDOClientSecret"),
+        S("LINUXDO_MINIMUM_TRUST_LEVEL", "int", 0, "Lowest LinuxDO trust level (0-4) allowed to sign up through LinuxDO.", minimum=0, maximum=4, alias="LinuxDOMinimumTrustLevel"),
+        S("GITHUB_OAUTH_URL", "str", "https://github.com", "Base URL of GitHub's OAuth pages (authorize, access token); change it only for GitHub Enterprise or tests."),
+        S("GITHUB_API_URL", "str", "https://api.github.com", "Base URL of the GitHub API that reads the signed-in account."),
+        S("LINUXDO_OAUTH_URL", "str", "https://connect.linux.do", "Base URL of LinuxDO Connect (authorize, token, user)."),
     ),
     *_group(
         "payment",
@@ -239,6 +245,12 @@ SETTINGS: tuple[Setting, ...] = (
         S("EPAY_KEY", "str", "", "Merchant key at the EPay gateway.", secret=True, alias="EpayKey"),
         S("EPAY_PRICE", "float", 7.3, "Yuan charged for one US dollar of quota in online top-ups.", minimum=0, alias="Price"),
         S("MIN_TOP_UP", "int", 1, "Smallest online top-up, in US dollars.", minimum=1, alias="MinTopUp"),
+        S("TOPUP_ENABLED", "bool", True, "Offer online top-up in the portal's wallet (also needs PAY_ADDRESS, EPAY_ID and EPAY_KEY)."),
+        S("PAY_METHODS", "json", [{"name": "支付宝 Alipay", "type": "alipay", "icon": "alipay", "color": "#1677ff"},
+                                  {"name": "微信 WeChat Pay", "type": "wxpay", "icon": "wxpay", "color": "#07c160"}],
+          "Pay channels offered for online top-up, as a JSON list of {name, type, icon, color}; type is the EPay gateway's code.",
+          alias="PayMethods", check=check_pay_methods),
+        S("CUSTOM_CALLBACK_ADDRESS", "str", "", "Base URL the EPay gateway calls back (notify); empty means SERVER_ADDRESS.", alias="CustomCallbackAddress"),
     ),
 )
 del S
@@ -273,7 +285,10 @@ _LIST_SEPARATORS = re.compile(r"[,\n]")
 def parse_value(setting: Setting, raw: object) -> object:
     """Convert raw text (or an already typed value) to the setting's type, or raise InvalidSetting."""
     try:
-        return _PARSERS[setting.type](setting, raw)
+        value = _PARSERS[setting.type](setting, raw)
+        if setting.check is not None:
+            setting.check(value)
+        return value
     except (ValueError, TypeError) as exc:
         detail = f" ({exc})" if setting.type == "json" and str(exc) else ""
         raise InvalidSetting(
