@@ -25,6 +25,8 @@ def test_headers_are_looked_up_whatever_their_case():
     assert headers.get("content-type") == headers["CONTENT-TYPE"] == "application/json"
     assert "X-API-KEY" in headers and "anthropic-version" not in headers and 3 not in headers
     assert headers.get("x-api-key") == "k2" and headers.get("missing", "d") == "d"
+    forwarded = Headers([(b"X-Forwarded-For", b"203.0.113.9"), (b"x-forwarded-for", b"10.0.0.1, 10.0.0.2")])
+    assert forwarded.getlist("X-Forwarded-For") == ["203.0.113.9", "10.0.0.1, 10.0.0.2"]
 
 
 def test_a_chunked_body_over_the_limit_is_refused_in_the_callers_dialect(store, upstream):

@@ -41,10 +41,16 @@ ROUTES: dict[str, tuple[Endpoint, str]] = {
 
 
 class Headers(dict):
-    """Request headers by lower-case name (the last value of a repeated header), looked up case-insensitively."""
+    """Request headers by lower-case name, looked up case-insensitively; `get` gives the last value of a
+    repeated header, `getlist` all of them in order (as werkzeug's Headers, for X-Forwarded-For)."""
 
     def __init__(self, raw: list[tuple[bytes, bytes]]):
         super().__init__((name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw)
+        self._raw = raw
+
+    def getlist(self, name: str) -> list[str]:
+        wanted = name.lower().encode("latin-1")
+        return [value.decode("latin-1") for key, value in self._raw if key.lower() == wanted]
 
     def get(self, name: str, default=None):
         return super().get(name.lower(), default)
