@@ -6,6 +6,7 @@ import csv
 
 from tests.ui.conftest import wait_idle
 from tests.ui.seed import seed
+from voapi_desktop.store import options
 
 
 def _logs(qtbot, console):
@@ -65,3 +66,24 @@ def test_csv_export_writes_the_time_range(qtbot, console, tmp_path):
     with target.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 60 and {r["request_id"] for r in rows} >= {"req-0000", "req-0059"}
+
+
+def test_the_retention_setting_is_saved_from_the_page_and_bad_input_refused(qtbot, console):
+    page = _logs(qtbot, console)
+    assert page.retention.text() == "0"
+    page.retention.setText("-3")
+    page.retention_save.click()
+    qtbot.waitUntil(lambda: "must be an integer >= 0" in page.message.text(), timeout=5000)
+    assert page.message.objectName() == "errorText" and "LOG_RETENTION_DAYS" not in options.load_options()
+    page.retention.setText("30")
+    page.retention.setModified(True)
+    page.retention.returnPressed.emit()
+    qtbot.waitUntil(lambda: page.message.text() == "Usage logs are kept for 30 day(s).", timeout=5000)
+    assert options.load_options()["LOG_RETENTION_DAYS"] == "30"
+    qtbot.waitUntil(lambda: console.ctx.settings["LOG_RETENTION_DAYS"] == 30, timeout=5000)
+    console.window.show_page("settings")
+    options.set_option("LOG_RETENTION_DAYS", "0")  # changed elsewhere: shown when the page comes back
+    console.ctx.ops.data_changed.emit("option")
+    qtbot.waitUntil(lambda: console.ctx.settings["LOG_RETENTION_DAYS"] == 0, timeout=5000)
+    console.window.show_page("logs")
+    assert page.retention.text() == "0"

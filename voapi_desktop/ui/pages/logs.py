@@ -1,11 +1,13 @@
-"""Usage logs: filters (time range, type, model, user, token, channel, request id), a detail pane, CSV export."""
+"""Usage logs: filters (time range, type, model, user, token, channel, request id), a detail pane, CSV export,
+how many days logs are kept."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime
-from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QFileDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QWidget)
 
 from ...core import periods
 from ...store.logs import TYPE_NAMES
@@ -30,6 +32,7 @@ class LogsPage(ListPage):
         super().__init__(ctx, LogTableModel(ctx), parent)
         self.add_action("logs.refresh", self.reload)
         self.add_action("logs.export", self.choose_export_file)
+        self._build_retention()
         self.range_box = self.add_filter(QComboBox(), second_row=True)
         self.since = self.add_filter(QDateTimeEdit(QDateTime.currentDateTime().addDays(-1), calendarPopup=True),
                                      second_row=True)
@@ -58,6 +61,34 @@ class LogsPage(ListPage):
             lambda current, _: self.detail.show_row(current.data(ROW_ROLE) if current.isValid() else None))
         self.detail.show_row(None)
         self._names_stale = True
+
+    def _build_retention(self) -> None:
+        """"Keep logs: [N] days (0 = forever) [Save]" beside the actions."""
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(12, 0, 0, 0)
+        self.retention = QLineEdit(maximumWidth=56)
+        self.retention.returnPressed.connect(self.save_retention)
+        self.retention_save = QPushButton()
+        self.retention_save.clicked.connect(self.save_retention)
+        labels = (QLabel(), QLabel(objectName="muted"))
+        for widget, key in ((labels[0], "logs.retention"), (labels[1], "logs.retention.suffix"),
+                            (self.retention_save, "logs.retention.save")):
+            self.ctx.i18n.bind(widget, "setText", key)
+        self.ctx.i18n.bind(box, "setToolTip", "logs.retention.tip")
+        for widget in (labels[0], self.retention, labels[1], self.retention_save):
+            row.addWidget(widget)
+        self.toolbar.insertWidget(self.toolbar.indexOf(self.more_button) + 1, box)
+        self.show_retention()
+
+    def show_retention(self) -> None:
+        """The stored value, unless the operator is typing a new one."""
+        if not self.retention.isModified():
+            self.retention.setText(str(self.ctx.settings["LOG_RETENTION_DAYS"]))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.show_retention()  # the Settings page may have changed it meanwhile
 
     def _fill_boxes(self) -> None:
         for box, items in ((self.range_box, [(r, f"logs.range.{r}") for r in RANGES]),
@@ -126,6 +157,16 @@ class LogsPage(ListPage):
         self.detail.show_row(self.detail.row)
 
     # one method per user action ---------------------------------------------------------------
+
+    def save_retention(self) -> None:
+        actions.save_retention(self.ctx, self.retention.text().strip(), failure=self.fail,
+                               success=self._retention_saved)
+
+    def _retention_saved(self, days: int) -> None:
+        self.retention.setModified(False)
+        self.retention.setText(str(days))
+        self.notify(self.ctx.tr("logs.retention.saved", days=days) if days
+                    else self.ctx.tr("logs.retention.saved_forever"))
 
     def choose_export_file(self) -> None:
         dialog = QFileDialog(self, self.ctx.tr("logs.export"), "voapi-logs.csv", "CSV (*.csv)")
