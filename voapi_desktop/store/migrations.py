@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 import peewee as pw
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as run_migrations
 
 from . import tables
 from .tables import database
@@ -49,6 +51,20 @@ def _step_risk_action(db: pw.Database) -> None:
         db.execute_sql("ALTER TABLE risk_event ADD COLUMN action VARCHAR(32) NOT NULL DEFAULT ''")
 
 
+def _step_topup(db: pw.Database) -> None:
+    db.create_tables(tables.TOPUP_TABLES, safe=True)
+
+
+def _step_oauth_ids(db: pw.Database) -> None:
+    # Nullable and unique: many users have no linked account, no two share one.
+    migrator = SchemaMigrator.from_database(db)
+    present = {column.name for column in db.get_columns("user")}
+    for name in ("github_id", "linuxdo_id"):
+        if name not in present:
+            run_migrations(migrator.add_column("user", name, pw.CharField(max_length=64, null=True)),
+                           migrator.add_index("user", (name,), unique=True))
+
+
 STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (1, "users, tokens, channels, abilities, options, logs", _step_initial),
     (2, "indexes for log queries by time, user, token and request id", _step_log_indexes),
@@ -56,6 +72,8 @@ STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (4, "risk events (sensitive-word refusals) and login records", _step_risk),
     (5, "prices: a ratio for prompt-cache writes", _step_cache_write_ratio),
     (6, "risk events: the action taken (refused or recorded, and a ban)", _step_risk_action),
+    (7, "online top-up orders (Epay)", _step_topup),
+    (8, "users: linked GitHub and LinuxDO accounts (unique when set)", _step_oauth_ids),
 ]
 LATEST = STEPS[-1][0]
 

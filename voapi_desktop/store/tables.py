@@ -40,6 +40,8 @@ class User(BaseModel):
     created_at = pw.BigIntegerField(default=0)
     last_login_at = pw.BigIntegerField(default=0)
     deleted_at = pw.BigIntegerField(null=True)
+    github_id = pw.CharField(max_length=64, null=True, unique=True)  # linked OAuth accounts (migration 8)
+    linuxdo_id = pw.CharField(max_length=64, null=True, unique=True)
 
 
 class Token(BaseModel):
@@ -244,3 +246,24 @@ class LoginRecord(BaseModel):
 
 
 RISK_TABLES = (RiskEvent, LoginRecord)
+
+
+class TopUpOrder(BaseModel):
+    """An online top-up order (new-api's top_ups): credited once, when the paid notify arrives (migration 7)."""
+    trade_no = pw.CharField(max_length=64, unique=True)  # ours: out_trade_no at the gateway
+    user_id = pw.IntegerField(index=True)
+    amount = pw.BigIntegerField(default=0)  # US dollars of quota bought
+    money = pw.CharField(max_length=32, default="0.00")  # what the user pays, exact decimal text
+    quota = pw.BigIntegerField(default=0)  # credited when paid
+    payment_method = pw.CharField(max_length=32, default="")  # the gateway's type code (alipay, wxpay, ...)
+    provider = pw.CharField(max_length=16, default="epay")
+    status = pw.CharField(max_length=16, default="pending")  # pending / success
+    gateway_trade_no = pw.CharField(max_length=64, default="")
+    create_time = pw.BigIntegerField(default=0)
+    complete_time = pw.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "top_up"
+
+
+TOPUP_TABLES = (TopUpOrder,)
