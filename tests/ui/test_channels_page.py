@@ -180,3 +180,75 @@ def test_refreshing_balances_shows_them_with_their_time_in_the_table(qtbot, cons
         assert channels.list_channels()[0].balance == 12.5
     finally:
         vendor.stop()
+
+
+def test_copy_duplicates_the_selected_channel_with_its_keys(qtbot, console, upstream):
+    add_channel(upstream, name="main", key="k-1\nk-2", tag="team-a", priority=3)
+    page = _page(qtbot, console)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    page.table.selectRow(0)
+    assert any(a.text() == "Copy" and a.isEnabled() for a in page.more_menu.actions())
+    page.copy_selected()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    assert page.message.text() == "Copied main as main (copy), enabled."
+    source, copy = sorted(channels.list_channels(), key=lambda c: c.id)
+    assert copy.name == "main (copy)" and copy.status == channels.ENABLED
+    assert (copy.keys, copy.tag, copy.priority, copy.base_url) == (source.keys, "team-a", 3, upstream.url)
+
+
+def _tagged(upstream):
+    for name, tag in (("a1", "team-a"), ("a2", "team-a"), ("b1", "team-b"), ("plain", "")):
+        add_channel(upstream, name=name, tag=tag)
+
+
+def _status(page) -> dict[str, int]:
+    return {c.name: c.status for c in page.model.rows()}
+
+
+def test_the_tag_filter_selects_a_tags_channels_for_bulk_actions(qtbot, console, upstream):
+    _tagged(upstream)
+    page = _page(qtbot, console)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=5000)
+    assert [page.tag_filter.itemText(i) for i in range(page.tag_filter.count())] == [
+        "All tags", "No tag", "team-a", "team-b"]
+    page.tag_filter.setCurrentIndex(page.tag_filter.findData("team-a"))
+    assert page.page_proxy.rowCount() == 2 and "2 rows" in page.pager.summary.text()
+    _select_all(page)
+    page.set_enabled(False)
+    qtbot.waitUntil(lambda: _status(page) == {"a1": channels.MANUALLY_DISABLED, "a2": channels.MANUALLY_DISABLED,
+                                              "b1": channels.ENABLED, "plain": channels.ENABLED}, timeout=5000)
+    assert page.tag_filter.currentData() == "team-a" and page.page_proxy.rowCount() == 2  # kept across reloads
+    page.tag_filter.setCurrentIndex(page.tag_filter.findData(""))
+    assert [page.page_proxy.index(r, 1).data() for r in range(page.page_proxy.rowCount())] == ["plain"]
+    _select_all(page)
+    page.delete_selected()
+    _visible(QMessageBox)[-1].button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    assert page.page_proxy.rowCount() == 0 and sorted(c.name for c in channels.list_channels()) == ["a1", "a2", "b1"]
+
+
+def test_enable_and_disable_a_whole_tag_from_the_more_menu(qtbot, console, upstream):
+    _tagged(upstream)
+    page = _page(qtbot, console)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=5000)
+    texts = [a.text() for a in page.more_menu.actions()]
+    assert "Enable tag…" in texts and "Disable tag…" in texts
+    page.table.selectRow(next(r for r in range(page.page_proxy.rowCount())
+                              if page.page_proxy.index(r, 1).data() == "a1"))
+    page.set_tag_enabled(False)
+    box = _visible(QMessageBox)[-1]
+    assert '"team-a"' in box.text()
+    box.button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: page.message.text() == 'Disabled 2 channel(s) tagged "team-a".', timeout=5000)
+    qtbot.waitUntil(lambda: _status(page)["a2"] == channels.MANUALLY_DISABLED, timeout=5000)
+    assert _status(page) == {"a1": channels.MANUALLY_DISABLED, "a2": channels.MANUALLY_DISABLED,
+                             "b1": channels.ENABLED, "plain": channels.ENABLED}
+    page.table.selectRow(next(r for r in range(page.page_proxy.rowCount())
+                              if page.page_proxy.index(r, 1).data() == "a2"))
+    page.set_tag_enabled(True)
+    _visible(QMessageBox)[-1].button(QMessageBox.Yes).click()
+    qtbot.waitUntil(lambda: all(s == channels.ENABLED for s in _status(page).values()), timeout=5000)
+    page.table.selectRow(next(r for r in range(page.page_proxy.rowCount())
+                              if page.page_proxy.index(r, 1).data() == "plain"))
+    page.set_tag_enabled(False)
+    assert page.message.text() == "The selected channel has no tag." and not _visible(QMessageBox)

@@ -38,6 +38,18 @@ def set_enabled(ctx: Context, channel_ids: list[int], enabled: bool, *, success:
     ctx.ops.run(run, writes=("channel",), success=success, failure=failure)
 
 
+def copy_channel(ctx: Context, channel_id: int, *, success: Done = None, failure: Failed = None) -> None:
+    ctx.ops.run(lambda: service.copy_channel(channel_id), writes=("channel",), success=success, failure=failure)
+
+
+def set_tag_enabled(ctx: Context, tag: str, enabled: bool, *, success: Done = None, failure: Failed = None) -> None:
+    """Every channel carrying the tag; success gets how many."""
+    status = service.ENABLED if enabled else service.MANUALLY_DISABLED
+    reason = "" if enabled else "disabled by the operator (tag)"
+    ctx.ops.run(lambda: service.set_tag_status(tag, status, reason), writes=("channel",), success=success,
+                failure=failure)
+
+
 def set_tag(ctx: Context, channel_ids: list[int], tag: str, *, success: Done = None, failure: Failed = None) -> None:
     def run() -> int:
         for channel_id in channel_ids:

@@ -1,4 +1,5 @@
-"""Channels: add / edit (fetch models) / test / enable / disable / tag / balances / delete; filters."""
+"""Channels: add / edit (fetch models) / copy / test / enable / disable / tag / balances / delete; filters
+(status, type, tag), so a tag's channels can be selected together; enable / disable a whole tag."""
 
 from __future__ import annotations
 
@@ -30,15 +31,19 @@ class ChannelsPage(ListPage):
         self.add_action("channels.enable", lambda: self.set_enabled(True), SOME, more=True)
         self.add_action("channels.disable", lambda: self.set_enabled(False), SOME, more=True)
         self.add_action("channels.tag", self.tag_selected, SOME, more=True)
+        self.add_action("channels.enable_tag", lambda: self.set_tag_enabled(True), ONE, more=True)
+        self.add_action("channels.disable_tag", lambda: self.set_tag_enabled(False), ONE, more=True)
+        self.add_action("channels.copy", self.copy_selected, ONE, more=True)
         self.add_action("channel_admin.refresh_balance", self.refresh_selected_balances, SOME, more=True)
         self.add_action("channel_admin.refresh_all", self.refresh_all_balances, more=True)
         self.add_action("channels.delete", self.delete_selected, SOME)
         self.status_filter = self.add_filter(QComboBox())
         self.type_filter = self.add_filter(QComboBox())
+        self.tag_filter = self.add_filter(QComboBox())
         ctx.i18n.changed.connect(lambda _: self._fill_filters())
         self._fill_filters()
-        self.status_filter.currentIndexChanged.connect(self._filter)
-        self.type_filter.currentIndexChanged.connect(self._filter)
+        for box in (self.status_filter, self.type_filter, self.tag_filter):
+            box.currentIndexChanged.connect(self._filter)
 
     def _fill_filters(self) -> None:
         for box, items in ((self.status_filter, [(s, self.ctx.tr(k)) for s, k in STATUS_KEYS.items()]),
@@ -52,12 +57,33 @@ class ChannelsPage(ListPage):
                 box.addItem(text, value)
             box.setCurrentIndex(max(box.findData(current), 0))
             box.blockSignals(False)
+        self._fill_tags()
+
+    def _fill_tags(self) -> None:
+        """All tags, no tag, then every tag the channels carry (a vanished tag falls back to all)."""
+        box, current = self.tag_filter, self.tag_filter.currentData()
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(self.ctx.tr("channels.filter.all_tags"), None)
+        box.addItem(self.ctx.tr("channels.filter.no_tag"), "")
+        for tag in sorted({c.tag for c in self.model.rows() if c.tag}, key=str.casefold):
+            box.addItem(tag, tag)
+        index = box.findData(current)
+        box.setCurrentIndex(max(index, 0))
+        box.blockSignals(False)
+        if index < 0:
+            self._filter()
 
     def _filter(self) -> None:
         status, kind = self.status_filter.currentData(), self.type_filter.currentData()
+        tag = self.tag_filter.currentData()
         self.search_proxy.set_predicate("status", None if status is None else lambda c: c.status == status)
         self.search_proxy.set_predicate("type", None if kind is None else lambda c: c.type == kind)
+        self.search_proxy.set_predicate("tag", None if tag is None else lambda c: c.tag == tag)
         self._update_pager()
+
+    def loaded(self) -> None:
+        self._fill_tags()
 
     def fetch(self, params: dict) -> list[ChannelInfo]:
         return actions.load_channels()
@@ -129,6 +155,25 @@ class ChannelsPage(ListPage):
         ids = [c.id for c in self.selected_rows()]
         actions.set_enabled(self.ctx, ids, enabled, failure=self.fail, success=lambda n: self.notify(
             self.ctx.tr("channels.enabled" if enabled else "channels.disabled", count=n)))
+
+    def copy_selected(self) -> None:
+        source = self.selected_row()
+        if source is not None:
+            actions.copy_channel(self.ctx, source.id, failure=self.fail, success=lambda c: self.notify(
+                self.ctx.tr("channels.copied", source=source.name, name=c.name)))
+
+    def set_tag_enabled(self, enabled: bool) -> None:
+        """Every channel with the selected row's tag, after a confirmation."""
+        row = self.selected_row()
+        if row is None:
+            return
+        if not row.tag:
+            self.notify(self.ctx.tr("channels.tag.none"), error=True)
+            return
+        tag, word = row.tag, "enable" if enabled else "disable"
+        ask(self, self.ctx.i18n, self.ctx.tr(f"channels.{word}_tag.confirm", tag=tag), destructive=not enabled,
+            on_yes=lambda: actions.set_tag_enabled(self.ctx, tag, enabled, failure=self.fail, success=lambda n: (
+                self.notify(self.ctx.tr(f"channels.tag_{word}d", count=n, tag=tag)))))
 
     def tag_selected(self) -> None:
         rows = self.selected_rows()
