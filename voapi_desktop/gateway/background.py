@@ -13,6 +13,7 @@ from ..store.billing import release_stale_reservations
 from ..store.channels import list_channels
 from ..store.log_archive import delete_logs_before
 from ..store.quota_clear import run_quota_clear
+from ..store.quota_notice import QuotaReminder
 from .channel_test import test_all
 from .state import GatewayState
 
@@ -28,12 +29,14 @@ async def run_periodic_jobs(state: GatewayState, tick: float = 1.0) -> None:
     """Every `tick` seconds, run whatever job is due (settings may change while running)."""
     last_sync = last_test = time.monotonic()
     last_housekeeping = -HOUSEKEEPING_EVERY
+    reminder = QuotaReminder()  # low-balance mails, off the relay
     while True:
         settings = state.snapshots.current.settings
         now = time.monotonic()
         if now - last_housekeeping >= HOUSEKEEPING_EVERY:
             last_housekeeping = now
             await _guarded(asyncio.to_thread(housekeeping, settings), "housekeeping")
+            await _guarded(asyncio.to_thread(reminder.run, settings), "quota notices")
         if settings["SYNC_FREQUENCY"] and now - last_sync >= settings["SYNC_FREQUENCY"]:
             last_sync = now
             await _guarded(asyncio.to_thread(state.snapshots.reload), "snapshot sync")
