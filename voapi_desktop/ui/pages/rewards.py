@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, Q
 
 from ..actions import redemptions as actions
 from ..context import Context
-from ..errors import is_known, known_message
+from ..widgets.outcome_line import OutcomeLine
 
 QUOTA_MAX = 2**31 - 1
 
@@ -48,8 +48,7 @@ class RewardBox(QGroupBox):
         layout.addLayout(self.form)
         self.totals = QLabel(objectName="muted", wordWrap=True)
         layout.addWidget(self.totals)
-        self.outcome = QLabel(wordWrap=True)
-        self.outcome.hide()
+        self.outcome = OutcomeLine()
         layout.addWidget(self.outcome)
         self.save = QPushButton()
         ctx.i18n.bind(self.save, "setText", "common.save")
@@ -63,21 +62,13 @@ class RewardBox(QGroupBox):
         return widget
 
     def saved(self, _result=None) -> None:
-        self._show(self.ctx.tr("rewards.saved"), "muted")
+        self.save.setEnabled(True)
+        self.outcome.show_text(self.ctx.tr("rewards.saved"))
 
     def fail(self, exc: BaseException) -> None:
         self.save.setEnabled(True)
-        if is_known(exc):
-            self._show(known_message(self.ctx.i18n, exc)[1], "errorText")
-        else:
-            self.ctx.ops.failed.emit(exc)
+        self.outcome.show_failure(self.ctx, exc)
 
-    def _show(self, text: str, style: str) -> None:
-        self.save.setEnabled(True)
-        self.outcome.setObjectName(style)
-        self.outcome.setStyleSheet("")
-        self.outcome.setText(text)
-        self.outcome.show()
 
 
 class RewardsPanel(QWidget):

@@ -11,6 +11,7 @@ from ...store.options import InvalidOption
 from ..actions import settings as actions
 from ..context import Context
 from ..widgets.about_panel import AboutPanel
+from ..widgets.outcome_line import OutcomeLine
 from ..widgets.setting_row import SettingRow
 
 ABOUT = "about"
@@ -33,9 +34,7 @@ class SettingsPage(QWidget):
         ctx.i18n.bind(title, "setText", self.title_key)
         layout.addWidget(title)
         layout.addLayout(self._toolbar())
-        self.message = QLabel(objectName="muted")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = OutcomeLine()
         layout.addWidget(self.message)
         body = QHBoxLayout()
         self.nav = QListWidget(objectName="settingsNav")
@@ -180,14 +179,7 @@ class SettingsPage(QWidget):
     # messages --------------------------------------------------------------------------------
 
     def notify(self, text: str, error: bool = False) -> None:
-        self.message.setObjectName("errorText" if error else "muted")
-        self.message.setStyleSheet("")  # re-polish for the new object name
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        self.message.show_text(text, error)
 
     def fail(self, exc: BaseException) -> None:
-        from ..errors import is_known, known_message
-        if is_known(exc):
-            self.notify(known_message(self.ctx.i18n, exc)[1], error=True)
-        else:
-            self.ctx.ops.failed.emit(exc)
+        self.message.show_failure(self.ctx, exc)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from ..context import Context
 from ..models.proxy import PageProxy, SearchProxy
 from ..models.table_model import ROW_ROLE, RowsTableModel
+from .outcome_line import OutcomeLine
 from .pager import Pager
 
 NONE, ONE, SOME = "none", "one", "some"
@@ -73,9 +74,7 @@ class ListPage(QWidget):
         layout.addLayout(self.toolbar)
         self.more_filters = QHBoxLayout()  # a second row for pages with many filters (logs)
         layout.addLayout(self.more_filters)
-        self.message = QLabel(objectName="muted")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = OutcomeLine()
         layout.addWidget(self.message)
         self.table = QTableView()
         self.table.setModel(self.page_proxy)
@@ -151,18 +150,11 @@ class ListPage(QWidget):
 
     def notify(self, text: str, error: bool = False) -> None:
         """An inline line under the toolbar: the outcome of the last action."""
-        self.message.setObjectName("errorText" if error else "muted")
-        self.message.setStyleSheet("")  # re-polish for the new object name
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        self.message.show_text(text, error)
 
     def fail(self, exc: BaseException) -> None:
         """Failure callback of actions: known errors inline, bugs to the app's bug dialog."""
-        from ..errors import is_known, known_message
-        if is_known(exc):
-            self.notify(known_message(self.ctx.i18n, exc)[1], error=True)
-        else:
-            self.ctx.ops.failed.emit(exc)
+        self.message.show_failure(self.ctx, exc)
 
     # to override -----------------------------------------------------------------------------
 
