@@ -16,6 +16,7 @@ from ..core.settings import Settings
 from .errors import BadRequest, PayloadTooLarge, RelayError
 from .relay.answer import Answer
 from .api import register_api
+from .portal import register_portal
 from .routes_anthropic import anthropic_routes
 from .routes_api import api_routes
 from .routes_gemini import gemini_routes
@@ -69,6 +70,7 @@ def create_app(state: GatewayState, settings: Settings) -> Quart:
     app.register_blueprint(api_routes)
     app.register_blueprint(usage_routes)
     register_api(app, settings)
+    register_portal(app)
     _register_hooks(app, state, settings)
     _register_error_handlers(app)
     return app

@@ -1,0 +1,34 @@
+"""Portal test helpers: cheap bcrypt, users, and an httpx client signed in through the REST API."""
+
+from __future__ import annotations
+
+import bcrypt
+import httpx
+import pytest
+
+from voapi_desktop.store import users
+
+PASSWORD = "password-123"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    monkeypatch.setattr(users, "hash_password",
+                        lambda password: bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode())
+
+
+def add_user(username: str, quota: int = 0) -> users.UserInfo:
+    return users.create_user(username, PASSWORD, quota=quota)
+
+
+@pytest.fixture
+def browser_client(gateway):
+    """An httpx client that behaves like a browser: keeps cookies, does not follow redirects."""
+    with httpx.Client(base_url=gateway.url, timeout=10) as client:
+        yield client
+
+
+def sign_in(client: httpx.Client, username: str) -> int:
+    answer = client.post("/api/user/login", json={"username": username, "password": PASSWORD}).json()
+    assert answer["success"], answer
+    return answer["data"]["id"]

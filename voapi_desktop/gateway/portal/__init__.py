@@ -1,0 +1,13 @@
+"""The web portal: the user console (sign-in, sign-up, keys, usage, wallet), server-rendered."""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from . import auth_pages, console_pages, usage_page  # noqa: F401 - their routes register on the blueprint
+from .blueprint import portal_routes
+
+
+def register_portal(app: Quart) -> None:
+    """Add the portal's pages and static files to the app."""
+    app.register_blueprint(portal_routes)

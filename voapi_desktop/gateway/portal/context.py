@@ -1,0 +1,69 @@
+"""What every portal page needs: the signed-in user, the settings, money in the display unit, rendering."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import quote
+
+from quart import current_app, g, redirect, render_template, request
+
+from ...core.pricing import to_display
+from ...store.users import ROLE_ADMIN, UserInfo
+from ..api.session import user_id_from_request
+from ..routes_relay import limit_api_client
+from .markdown import render_markdown
+
+LOGIN_PATH = "/console/login"
+NAV = (("/console/wallet", "Wallet"), ("/console/keys", "API keys"), ("/console/usage", "Usage"))
+
+
+def settings():
+    return current_app.config["VOAPI_STATE"].snapshots.current.settings
+
+
+async def signed_in_user() -> UserInfo | None:
+    """The user of a valid session cookie (enabled, still existing), else None."""
+    if "portal_user" not in g:
+        user_id = await user_id_from_request() if request.cookies else None
+        users = current_app.config["VOAPI_STATE"].snapshots.current.users
+        user = users.get(user_id) if user_id is not None else None
+        g.portal_user = user if user is not None and user.enabled else None
+    return g.portal_user
+
+
+def money(quota: int) -> str:
+    """Quota units in the operator's display unit (QUOTA_DISPLAY_TYPE, USD_EXCHANGE_RATE)."""
+    current = settings()
+    unit = current["QUOTA_DISPLAY_TYPE"] if current["DISPLAY_IN_CURRENCY"] else "TOKENS"
+    return to_display(int(quota), unit, current["QUOTA_PER_UNIT"], current["USD_EXCHANGE_RATE"])
+
+
+def page(view):
+    """A portal page: the per-address web limit first."""
+    @functools.wraps(view)
+    async def wrapper(**params):
+        await limit_api_client()
+        return await view(**params)
+    return wrapper
+
+
+def console_page(view):
+    """A page for signed-in users: others are sent to the sign-in page and come back afterwards."""
+    @functools.wraps(view)
+    async def wrapper(**params):
+        await limit_api_client()
+        user = await signed_in_user()
+        if user is None:
+            return redirect(f"{LOGIN_PATH}?next={quote(request.full_path.rstrip('?'), safe='')}")
+        return await view(user, **params)
+    return wrapper
+
+
+async def render(template: str, **context):
+    """A page with the layout's context: user, site name, navigation, money and markdown helpers."""
+    current = settings()
+    user = await signed_in_user()
+    return await render_template(
+        template, user=user, is_admin=bool(user and user.role >= ROLE_ADMIN), site_name=current["SYSTEM_NAME"],
+        nav=NAV, active=request.path, money=money, markdown=render_markdown,
+        footer=render_markdown(current["FOOTER"]), settings=current, **context)
