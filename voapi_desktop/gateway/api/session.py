@@ -22,6 +22,7 @@ from ...store import registration, risk, users
 from ...store.errors import NotFound
 from ...store.runtime import default_data_dir
 from ..routes_relay import client_address
+from .mail_routes import check_verification
 from .base import (PUBLIC, USER, ApiError, api_route, caller, critical_limit, envelope, field_of, install,
                    json_body, off_loop, ok, settings, state, too_many)
 
@@ -172,10 +173,9 @@ async def register():
     current = settings()
     if not current["REGISTER_ENABLED"]:
         return envelope(False, "sign-up is closed; ask the administrator for an account")
-    if current["EMAIL_VERIFICATION_ENABLED"]:
-        return envelope(False, "sign-up needs email verification, which this gateway cannot send yet; "
-                               "ask the administrator for an account")
     await critical_limit()
+    if current["EMAIL_VERIFICATION_ENABLED"]:
+        await check_verification(email, field_of(data, "verification_code", "string", "").strip())
     user = await off_loop(registration.register_user, username, password, current, aff_code=aff_code,
                           email=email)
     return await _signed_in(user, "signed up")
