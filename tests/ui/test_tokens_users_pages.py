@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from tests.ui.conftest import wait_idle
 from voapi_desktop.core import clock
-from voapi_desktop.store import tokens, users
+from voapi_desktop.store import risk, tokens, users
+from voapi_desktop.store.tables import Log
 
 
 def _show(qtbot, console, page_id):
@@ -161,8 +162,8 @@ def test_create_edit_top_up_reset_password_and_ban_a_user(qtbot, console):
     qtbot.waitUntil(lambda: "Changed the password" in page.message.text(), timeout=5000)
     assert users.verify_password("carol", "a-new-password") is not None
 
-    page.set_enabled(False)
-    _last(QMessageBox).button(QMessageBox.Yes).click()
+    page.ban_selected()
+    _last(QInputDialog).accept()  # no reason typed: the operator's default
     status = page.model.column_keys().index("users.col.status")
 
     def shown_status() -> str:
@@ -175,8 +176,44 @@ def test_create_edit_top_up_reset_password_and_ban_a_user(qtbot, console):
 def test_root_cannot_be_banned(qtbot, console):
     page = _show(qtbot, console, "users")
     page.table.selectRow(0)
-    page.set_enabled(False)
-    _last(QMessageBox).button(QMessageBox.Yes).click()
+    page.ban_selected()
+    _last(QInputDialog).accept()
     qtbot.waitUntil(lambda: page.message.isVisible(), timeout=5000)
     assert "root user cannot be banned" in page.message.text()
     assert users.find_user("root").enabled
+
+
+def test_a_ban_asks_for_a_reason_that_the_risk_page_shows_and_unban_lifts_it(qtbot, console):
+    carol = users.create_user("carol", "carol-password")
+    page = _show(qtbot, console, "users")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    page.table.selectAll()  # root and carol: root is left alone
+    page.ban_selected()
+    prompt = _last(QInputDialog)
+    assert "carol" in prompt.labelText() and "Reason" in prompt.labelText()
+    prompt.reject()
+    wait_idle(qtbot, console.ctx.ops)
+    assert users.find_user("carol").enabled  # cancelled: nobody banned
+    page.table.selectAll()
+    page.ban_selected()
+    prompt = _last(QInputDialog)
+    prompt.setTextValue("spamming the API")
+    prompt.accept()
+    qtbot.waitUntil(lambda: page.message.text().startswith("Banned 1 user(s)."), timeout=5000)
+    assert "root user cannot be banned" in page.message.text()
+    assert [(b.username, b.reason) for b in risk.list_bans()] == [("carol", "spamming the API")]
+    risk_page = _show(qtbot, console, "risk")
+    risk_page.tabs.setCurrentWidget(risk_page.bans)
+    bans = risk_page.bans
+    qtbot.waitUntil(lambda: [b.username for b in bans.model.rows()] == ["carol"], timeout=5000)
+    assert bans.model.rows()[0].reason == "spamming the API"
+
+    page = _show(qtbot, console, "users")
+    qtbot.waitUntil(lambda: not next(u for u in page.model.rows() if u.username == "carol").enabled, timeout=5000)
+    page.table.selectAll()
+    page.unban_selected()
+    qtbot.waitUntil(lambda: page.message.text().startswith("Unbanned 1 user(s)."), timeout=5000)
+    assert "Not unbanned (not banned): root." in page.message.text()
+    assert users.find_user("carol").enabled and risk.list_bans() == []
+    lifted = [log.content for log in Log.select().where(Log.user_id == carol.id).order_by(Log.id)]
+    assert len(lifted) == 2 and "spamming the API" in lifted[0] and "ban lifted" in lifted[1]

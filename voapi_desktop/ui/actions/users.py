@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ...store import risk
 from ...store import users as service
 from ...store.wallet import top_up
 from ..context import Context
@@ -42,10 +43,18 @@ def reset_password(ctx: Context, user_id: int, password: str, *, success: Done =
                 failure=failure)
 
 
-def set_enabled(ctx: Context, user_ids: list[int], enabled: bool, *, success: Done = None,
-                failure: Failed = None) -> None:
-    def run() -> int:
-        for user_id in user_ids:
-            service.set_user_enabled(user_id, enabled)
-        return len(user_ids)
-    ctx.ops.run(run, writes=("user",), success=success, failure=failure)
+OPERATOR_BAN = "banned by the operator"  # the reason kept when none is typed
+
+
+def ban(ctx: Context, user_ids: list[int], reason: str, *, success: Done = None, failure: Failed = None) -> None:
+    """Ban through risk control (a log row with the reason, listed on the Risk page's bans);
+    success gets the ids actually banned (root and users already banned are left alone)."""
+    reason = reason.strip() or OPERATOR_BAN
+    ctx.ops.run(lambda: [i for i in user_ids if risk.ban_user(i, reason)], writes=("user", "log"), success=success,
+                failure=failure)
+
+
+def unban(ctx: Context, user_ids: list[int], *, success: Done = None, failure: Failed = None) -> None:
+    """Lift the bans (with their log rows); success gets the ids actually enabled again."""
+    ctx.ops.run(lambda: [i for i in user_ids if risk.unban_user(i)], writes=("user", "log"), success=success,
+                failure=failure)

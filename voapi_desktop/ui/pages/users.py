@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from ...store.users import ROLE_NAMES, UserInfo
+from ...store.users import ROLE_NAMES, ROLE_ROOT, UserInfo
 from ..actions import users as actions
 from ..context import Context
 from ..dialogs.user_editor import QuotaDialog, UserEditor
 from ..models.user_table import UserTableModel
 from ..widgets.list_page import ONE, SOME, ListPage
-from ..widgets.prompts import ask, ask_text
+from ..widgets.prompts import ask_text
 
 
 class UsersPage(ListPage):
@@ -25,8 +25,8 @@ class UsersPage(ListPage):
         self.add_action("users.edit", self.edit_selected, ONE)
         self.add_action("users.quota", self.add_quota, ONE)
         self.add_action("users.password", self.reset_password, ONE, more=True)
-        self.add_action("users.ban", lambda: self.set_enabled(False), SOME)
-        self.add_action("users.unban", lambda: self.set_enabled(True), SOME, more=True)
+        self.add_action("users.ban", self.ban_selected, SOME)
+        self.add_action("users.unban", self.unban_selected, SOME, more=True)
         self.role_filter = self.add_filter(QComboBox())
         ctx.i18n.changed.connect(lambda _: self._fill_filter())
         self._fill_filter()
@@ -101,15 +101,35 @@ class UsersPage(ListPage):
                          success=lambda _: self.notify(self.ctx.tr("users.password_done", name=user.username))),
                      password=True)
 
-    def set_enabled(self, enabled: bool) -> None:
+    def ban_selected(self) -> None:
+        """Asks for the reason (also the confirmation); the ban is recorded for the Risk page."""
         rows = self.selected_rows()
+        if rows:
+            ask_text(self, self.ctx.i18n, self.ctx.tr("users.ban"),
+                     self.ctx.tr("users.ban.reason", names=_names(rows)),
+                     lambda reason: actions.ban(self.ctx, [u.id for u in rows], reason, failure=self.fail,
+                                                success=lambda ids: self._banned(rows, ids)))
 
-        def run() -> None:
-            actions.set_enabled(self.ctx, [u.id for u in rows], enabled, failure=self.fail,
-                                success=lambda n: self.notify(self.ctx.tr(
-                                    "users.unbanned" if enabled else "users.banned", count=n)))
-        if enabled:
-            run()
-        elif rows:
-            ask(self, self.ctx.i18n, self.ctx.tr("users.ban.confirm", names=", ".join(u.username for u in rows[:5])),
-                run)
+    def _banned(self, rows: list[UserInfo], ids: list[int]) -> None:
+        skipped = [u for u in rows if u.id not in ids]
+        lines = [self.ctx.tr("users.banned", count=len(ids))]
+        if any(u.role == ROLE_ROOT for u in skipped):
+            lines.append(self.ctx.tr("users.ban.root"))
+        if others := [u for u in skipped if u.role != ROLE_ROOT]:
+            lines.append(self.ctx.tr("users.ban.skipped", names=_names(others)))
+        self.notify(" ".join(lines), error=bool(skipped))
+
+    def unban_selected(self) -> None:
+        rows = self.selected_rows()
+        actions.unban(self.ctx, [u.id for u in rows], failure=self.fail, success=lambda ids: self._unbanned(rows, ids))
+
+    def _unbanned(self, rows: list[UserInfo], ids: list[int]) -> None:
+        skipped = [u for u in rows if u.id not in ids]
+        text = self.ctx.tr("users.unbanned", count=len(ids))
+        if skipped:
+            text += " " + self.ctx.tr("users.unban.skipped", names=_names(skipped))
+        self.notify(text, error=bool(skipped))
+
+
+def _names(rows: list[UserInfo]) -> str:
+    return ", ".join(u.username for u in rows[:5]) + ("…" if len(rows) > 5 else "")
