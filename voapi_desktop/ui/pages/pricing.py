@@ -3,7 +3,7 @@ delete a price, group ratios, the display unit and exchange rate, MODEL_INFO and
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...core.settings import Settings
 from ...store.prices import PriceRow
@@ -31,10 +31,9 @@ class PricingPage(ListPage):
         self.add_action("pricing.delete", self.delete_selected, SOME)
         self.add_action("pricing.model_info", lambda: self.edit_info("MODEL_INFO"))
         self.add_action("pricing.vendor_info", lambda: self.edit_info("VENDOR_INFO"))
-        self.source_filter = self.add_filter(QComboBox())
-        ctx.i18n.changed.connect(lambda _: self._fill_filter())
-        self._fill_filter()
-        self.source_filter.currentIndexChanged.connect(self._filter)
+        self.source_filter = self.add_choice_filter(
+            "source", "pricing.filter.all", [(f"pricing.source.{source}", source) for source in SOURCES],
+            lambda r, source: r.source == source)
         self.panel = PricingPanel(ctx.i18n, GroupRatioModel(ctx, self))
         self.body.addWidget(self.panel)
         self.body.setStretchFactor(0, 1)
@@ -42,21 +41,6 @@ class PricingPage(ListPage):
         self.panel.rate_chosen.connect(self.set_rate)
         self.panel.set_group.connect(self.set_group_ratio)
         self.panel.remove_group.connect(self.remove_group_ratio)
-
-    def _fill_filter(self) -> None:
-        current = self.source_filter.currentData()
-        self.source_filter.blockSignals(True)
-        self.source_filter.clear()
-        self.source_filter.addItem(self.ctx.tr("pricing.filter.all"), None)
-        for source in SOURCES:
-            self.source_filter.addItem(self.ctx.tr(f"pricing.source.{source}"), source)
-        self.source_filter.setCurrentIndex(max(self.source_filter.findData(current), 0))
-        self.source_filter.blockSignals(False)
-
-    def _filter(self) -> None:
-        source = self.source_filter.currentData()
-        self.search_proxy.set_predicate("source", None if source is None else lambda r: r.source == source)
-        self._update_pager()
 
     def fetch(self, params: dict) -> list[PriceRow]:
         return actions.load_prices(self.ctx)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..actions import redemptions as actions
 from ..context import Context
@@ -28,30 +28,14 @@ class RedemptionsPage(ListPage):
         self.add_action("redemptions.reveal", self.reveal_selected, SOME, more=True)
         self.add_action("redemptions.disable", self.disable_selected, SOME)
         self.add_action("redemptions.delete", self.delete_selected, SOME)
-        self.state_filter = self.add_filter(QComboBox())
-        ctx.i18n.changed.connect(lambda _: self._fill_filter())
-        self._fill_filter()
-        self.state_filter.currentIndexChanged.connect(self._filter)
+        self.state_filter = self.add_choice_filter(
+            "state", "redemptions.filter.all", [(f"redemptions.state.{state}", state) for state in STATE_COLORS],
+            lambda r, state: r.state() == state)
         self.rewards = RewardsPanel(ctx)
         self.rewards.setMaximumWidth(360)
         self.body.addWidget(self.rewards)
         self.body.setStretchFactor(0, 3)
         self.body.setStretchFactor(1, 1)
-
-    def _fill_filter(self) -> None:
-        current = self.state_filter.currentData()
-        self.state_filter.blockSignals(True)
-        self.state_filter.clear()
-        self.state_filter.addItem(self.ctx.tr("redemptions.filter.all"), None)
-        for state in STATE_COLORS:
-            self.state_filter.addItem(self.ctx.tr(f"redemptions.state.{state}"), state)
-        self.state_filter.setCurrentIndex(max(self.state_filter.findData(current), 0))
-        self.state_filter.blockSignals(False)
-
-    def _filter(self) -> None:
-        state = self.state_filter.currentData()
-        self.search_proxy.set_predicate("state", None if state is None else lambda r: r.state() == state)
-        self._update_pager()
 
     def fetch(self, params: dict) -> list[CodeRow]:
         return actions.load_codes()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...core import clock
 from ...store.tokens import TokenInfo
@@ -32,26 +32,9 @@ class TokensPage(ListPage):
         self.add_action("tokens.enable", lambda: self.set_enabled(True), SOME, more=True)
         self.add_action("tokens.disable", lambda: self.set_enabled(False), SOME, more=True)
         self.add_action("tokens.delete", self.delete_selected, SOME)
-        self.state_filter = self.add_filter(QComboBox())
-        ctx.i18n.changed.connect(lambda _: self._fill_filter())
-        self._fill_filter()
-        self.state_filter.currentIndexChanged.connect(self._filter)
-
-    def _fill_filter(self) -> None:
-        current = self.state_filter.currentData()
-        self.state_filter.blockSignals(True)
-        self.state_filter.clear()
-        self.state_filter.addItem(self.ctx.tr("tokens.filter.all"), None)
-        for state in STATE_COLORS:
-            self.state_filter.addItem(self.ctx.tr(f"status.{state}"), state)
-        self.state_filter.setCurrentIndex(max(self.state_filter.findData(current), 0))
-        self.state_filter.blockSignals(False)
-
-    def _filter(self) -> None:
-        state = self.state_filter.currentData()
-        self.search_proxy.set_predicate("state", None if state is None
-                                        else lambda t: t.state(clock.now()) == state)
-        self._update_pager()
+        self.state_filter = self.add_choice_filter(
+            "state", "tokens.filter.all", [(f"status.{state}", state) for state in STATE_COLORS],
+            lambda t, state: t.state(clock.now()) == state)
 
     def fetch(self, params: dict) -> list[TokenInfo]:
         return actions.load_tokens()

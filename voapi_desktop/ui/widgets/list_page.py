@@ -8,6 +8,8 @@ the page asked for in `params`.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
@@ -131,6 +133,31 @@ class ListPage(QWidget):
             widget.setMinimumContentsLength(9)
         (self.more_filters if second_row else self.filters_bar).addWidget(widget)
         return widget
+
+    def add_choice_filter(self, name: str, all_key: str, choices: list[tuple[str, object]],
+                          matches: Callable[[object, object], bool]) -> QComboBox:
+        """A toolbar combo: "all" (`all_key`), then one item per (text key, value); choosing one keeps the
+        rows where `matches(row, value)`. Re-labelled when the language changes, keeping the choice."""
+        combo = self.add_filter(QComboBox())
+
+        def fill() -> None:
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(self.ctx.tr(all_key), None)
+            for key, value in choices:
+                combo.addItem(self.ctx.tr(key), value)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
+
+        def chosen() -> None:
+            value = combo.currentData()
+            self.search_proxy.set_predicate(name, None if value is None else lambda row: matches(row, value))
+            self._update_pager()
+        fill()
+        self.ctx.i18n.changed.connect(lambda _: fill())
+        combo.currentIndexChanged.connect(chosen)
+        return combo
 
     def keep_dialog(self, dialog: QWidget) -> QWidget:
         """Remember the page's open dialog; the previous one goes once it is closed and not saving."""
