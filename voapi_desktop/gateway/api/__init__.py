@@ -10,6 +10,7 @@ from .admin_options import option_routes
 from .admin_users import admin_user_routes
 from .logs import log_routes
 from .mail_routes import mail_routes
+from .oauth import oauth_routes
 from .openapi import openapi_routes
 from .redemptions import redemption_routes
 from .session import make_serializer, session_routes
@@ -17,7 +18,7 @@ from .tokens import token_routes
 from .user import user_routes
 
 BLUEPRINTS = (session_routes, user_routes, token_routes, log_routes, channel_routes, admin_user_routes,
-              option_routes, redemption_routes, mail_routes, openapi_routes)
+              option_routes, redemption_routes, mail_routes, oauth_routes, openapi_routes)
 
 
 def register_api(app: Quart, settings: Settings) -> None:
