@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from urllib.parse import urlencode
@@ -12,7 +12,7 @@ from quart import request
 
 from ...core import clock
 from ...store.log_queries import LogFilter, log_totals, query_logs
-from ...store.logs import TYPE_NAMES
+from ...store.logs import CONSUME, TYPE_NAMES
 from ...store.usage import hourly_usage
 from .blueprint import portal_routes
 from .context import console_page, render
@@ -78,8 +78,10 @@ def model_totals(user_id: int, f: LogFilter) -> list[ModelTotal]:
 
 
 def usage_facts(user_id: int, f: LogFilter, page: int) -> dict:
+    """One page of rows, their count, the spend (consume rows, unless another type is asked for), per model."""
     rows, total = query_logs(f, page - 1, PAGE_SIZE)
-    return {"rows": rows, "total": total, "sums": log_totals(f), "models": model_totals(user_id, f)}
+    sums = log_totals(f if f.type is not None else replace(f, type=CONSUME))
+    return {"rows": rows, "total": total, "sums": sums, "models": model_totals(user_id, f)}
 
 
 def _page_number() -> int:
@@ -102,4 +104,5 @@ async def usage_page(user):
     pages = max(1, -(-facts["total"] // PAGE_SIZE))
     query = urlencode({k: v for k, v in shown.items() if v})
     return await render("usage.html", title="Usage", error=error, filters=shown, page=page, pages=pages, query=query,
-                        types=list(TYPE_NAMES.values()), type_names=TYPE_NAMES, **facts)
+                        types=list(TYPE_NAMES.values()), type_names=TYPE_NAMES,
+                        sums_label="Spent" if f.type in (None, CONSUME) else "Amount", **facts)
