@@ -15,9 +15,10 @@ from .openapi import openapi_routes
 from .redemptions import redemption_routes
 from .session import make_serializer, session_routes
 from .tokens import token_routes
+from .topup import topup_routes
 from .user import user_routes
 
-BLUEPRINTS = (session_routes, user_routes, token_routes, log_routes, channel_routes, admin_user_routes,
+BLUEPRINTS = (session_routes, user_routes, topup_routes, token_routes, log_routes, channel_routes, admin_user_routes,
               option_routes, redemption_routes, mail_routes, oauth_routes, openapi_routes)
 
 
