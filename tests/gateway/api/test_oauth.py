@@ -168,3 +168,12 @@ def test_a_browser_back_from_the_provider_is_sent_home_signed_in_or_shown_the_re
     refused = api.client.get("/api/oauth/github", headers=page, params={"code": "x", "state": "<script>"})
     assert refused.status_code == 403 and refused.headers["Content-Type"].startswith("text/html")
     assert "does not match" in refused.text and "<script>" not in refused.text
+
+
+def test_the_portal_offers_a_button_per_enabled_provider(api, provider):
+    set_options({"LINUXDO_OAUTH_ENABLED": "false"})
+    login = api.client.get("/console/login").text
+    assert "Sign in with GitHub" in login and "Sign in with LinuxDO" not in login
+    assert 'data-oauth-provider="github"' in api.client.get("/console/register?aff=ABC").text
+    set_options({"GITHUB_OAUTH_ENABLED": "false"})
+    assert "oauth-buttons" not in api.client.get("/console/login").text

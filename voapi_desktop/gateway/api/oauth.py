@@ -143,7 +143,7 @@ def _for_browser(answer: Response, status: int, message: str, success: bool) -> 
         answer.set_data(b"")
         return answer
     page = (f"<!doctype html><meta charset=utf-8><title>Sign-in refused</title><p>{escape(message)}</p>"
-            f'<p><a href="/login">Back to sign-in</a></p>')
+            f'<p><a href="/console/login">Back to sign-in</a></p>')
     return Response(page, status=status if status >= 400 else 400, content_type="text/html; charset=utf-8")
 
 
