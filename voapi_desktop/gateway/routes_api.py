@@ -24,5 +24,7 @@ async def status():
         "server_address": settings["SERVER_ADDRESS"],
         "self_use_mode_enabled": settings["SELF_USE_MODE_ENABLED"],
         "checkin_enabled": settings["CHECKIN_ENABLED"],
+        "github_oauth": settings["GITHUB_OAUTH_ENABLED"], "github_client_id": settings["GITHUB_CLIENT_ID"],
+        "linuxdo_oauth": settings["LINUXDO_OAUTH_ENABLED"], "linuxdo_client_id": settings["LINUXDO_CLIENT_ID"],
         "setup": True,
     }}

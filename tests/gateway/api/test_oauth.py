@@ -177,3 +177,9 @@ def test_the_portal_offers_a_button_per_enabled_provider(api, provider):
     assert 'data-oauth-provider="github"' in api.client.get("/console/register?aff=ABC").text
     set_options({"GITHUB_OAUTH_ENABLED": "false"})
     assert "oauth-buttons" not in api.client.get("/console/login").text
+
+
+def test_status_tells_frontends_which_providers_are_on(api, provider):
+    set_options({"LINUXDO_OAUTH_ENABLED": "false"})
+    status = api.client.get("/api/status").json()["data"]
+    assert (status["github_oauth"], status["github_client_id"], status["linuxdo_oauth"]) == (True, CLIENT_ID, False)
