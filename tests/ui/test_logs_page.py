@@ -54,7 +54,7 @@ def test_the_detail_pane_shows_ratios_and_the_retry_chain(qtbot, console):
     row = next(r for r in range(page.model.rowCount()) if page.model.row_at(r).other["retry_chain"] == [3, 1])
     page.table.selectRow(row)
     text = page.detail.toPlainText()
-    assert "Price ratios" in text and "model_ratio" in text and "0.075" in text
+    assert "Price ratios" in text and "Model ratio" in text and "0.075" in text
     qtbot.waitUntil(lambda: "#3 claude-backup → #1 openai-main" in page.detail.toPlainText(), timeout=5000)
 
 

@@ -43,7 +43,7 @@ class LogDetail(QTextBrowser):
             (tr("logs.detail.ip"), row.ip), (tr("logs.detail.content"), row.content),
         ]
         parts = [self._table(fields)]
-        ratios = [(name, str(row.other[name])) for name in RATIO_KEYS if name in row.other]
+        ratios = [(tr(f"logs.ratio.{name}"), str(row.other[name])) for name in RATIO_KEYS if name in row.other]
         if ratios:
             parts.append(f"<h4>{html.escape(tr('logs.detail.ratios'))}</h4>" + self._table(ratios))
         chain = row.other.get("retry_chain") or []
@@ -60,8 +60,9 @@ class LogDetail(QTextBrowser):
         name = self.channel_names.get(channel_id)
         return f"#{channel_id} {name}" if name else f"#{channel_id}"
 
-    @staticmethod
-    def _table(rows: list[tuple[str, str]]) -> str:
-        cells = "".join(f"<tr><td style='color:gray;padding-right:12px'>{html.escape(k)}</td>"
-                        f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
+    def _table(self, rows: list[tuple[str, str]]) -> str:
+        # one fixed line height for both cells: a CJK label (fallback font, taller line) would sit lower than its value
+        line = f"line-height:{round(self.fontMetrics().height() * 1.4)}px"
+        cells = "".join(f"<tr><td style='color:gray;padding-right:12px;{line}'>{html.escape(k)}</td>"
+                        f"<td style='{line}'>{html.escape(v)}</td></tr>" for k, v in rows)
         return f"<table cellspacing='2'>{cells}</table>"
