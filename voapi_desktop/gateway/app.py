@@ -17,6 +17,7 @@ from .errors import BadRequest, PayloadTooLarge, RelayError
 from .relay.answer import Answer
 from .api import register_api
 from .portal import register_portal
+from .portal_mail import portal_mail_routes
 from .routes_anthropic import anthropic_routes
 from .routes_api import api_routes
 from .routes_gemini import gemini_routes
@@ -71,6 +72,7 @@ def create_app(state: GatewayState, settings: Settings) -> Quart:
     app.register_blueprint(usage_routes)
     register_api(app, settings)
     register_portal(app)
+    app.register_blueprint(portal_mail_routes)
     _register_hooks(app, state, settings)
     _register_error_handlers(app)
     return app
