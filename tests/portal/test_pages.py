@@ -118,6 +118,8 @@ def test_usage_page_shows_own_rows_and_refuses_bad_filters_politely(gateway, bro
     assert "is not a date" in browser_client.get("/console/usage?from=yesterday").text
 
 
-def test_unknown_static_file_is_a_plain_404(browser_client):
-    assert browser_client.get("/console/static/nope.js").status_code == 404
-    assert browser_client.get("/console/static/portal.js").status_code == 200
+def test_static_files_are_served_only_from_the_static_folder(browser_client):
+    for missing in ("nope.js", "../templates/base.html", "..%2F..%2Fmarkdown.py", "%2e%2e/templates/login.html"):
+        assert browser_client.get(f"/console/static/{missing}").status_code == 404, missing
+    script = browser_client.get("/console/static/portal.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
-from quart import Blueprint, render_template, request
+from quart import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import RelayError
@@ -14,8 +15,30 @@ log = logging.getLogger(__name__)
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "portal"
 STATIC_URL = "/console/static"
 
-portal_routes = Blueprint("portal", __name__, template_folder=str(RESOURCES / "templates"),
-                          static_folder=str(RESOURCES / "static"), static_url_path=STATIC_URL)
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".woff2": "font/woff2"}
+
+portal_routes = Blueprint("portal", __name__, template_folder=str(RESOURCES / "templates"))
+
+
+@functools.lru_cache(maxsize=128)
+def _static_file(name: str) -> tuple[bytes, str] | None:
+    """A small file of resources/portal/static (read once), or None outside it or of an unknown type."""
+    root = (RESOURCES / "static").resolve()
+    path = (root / name).resolve()
+    if root not in path.parents or path.suffix not in STATIC_TYPES or not path.is_file():
+        return None
+    return path.read_bytes(), STATIC_TYPES[path.suffix]
+
+
+@portal_routes.get(f"{STATIC_URL}/<path:filename>")
+async def static(filename: str):
+    """The portal's own CSS, JS and images, from memory (no file handle per request)."""
+    found = _static_file(filename)
+    if found is None:
+        abort(404)
+    body, content_type = found
+    return Response(body, content_type=content_type, headers={"Cache-Control": "public, max-age=300"})
 
 
 async def error_page(status: int, message: str):
