@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from voapi_desktop.store import tokens
-from voapi_desktop.store.options import set_option
+from voapi_desktop.store import logs, tokens
 from voapi_desktop.store.logs import CONSUME, LogEntry
-from voapi_desktop.store import logs
+from voapi_desktop.store.options import set_option
 
 from .conftest import add_user, sign_in
 
