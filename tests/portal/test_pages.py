@@ -122,3 +122,13 @@ def test_static_files_are_served_only_from_the_static_folder(browser_client):
         assert browser_client.get(f"/console/static/{missing}").status_code == 404, missing
     script = browser_client.get("/console/static/portal.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+
+
+def test_page_loads_are_limited_per_address_with_a_readable_page(gateway, browser_client):
+    set_option("GLOBAL_WEB_RATE_LIMIT", "3")
+    for _ in range(3):
+        assert browser_client.get("/console/login").status_code == 200
+    refused = browser_client.get("/console/register")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "text/html" in refused.headers["content-type"] and "retry in" in refused.text
+    assert browser_client.get("/console/static/portal.css").status_code == 200

@@ -9,6 +9,7 @@ from pathlib import Path
 from quart import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..api.base import ApiError
 from ..errors import RelayError
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,12 @@ async def error_page(status: int, message: str):
 async def relay_error(error: RelayError):
     response = await error_page(error.status, error.message)
     return (*response, error.response_headers())
+
+
+@portal_routes.errorhandler(ApiError)
+async def limit_error(error: ApiError):
+    response = await error_page(error.status, error.message)
+    return (*response, error.headers)
 
 
 @portal_routes.errorhandler(HTTPException)

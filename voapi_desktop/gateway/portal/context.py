@@ -10,7 +10,8 @@ from quart import current_app, g, redirect, render_template, request
 from ...core.pricing import to_display
 from ...store.users import ROLE_ADMIN, UserInfo
 from ..api.session import user_id_from_request
-from ..routes_relay import limit_api_client
+from ..api.base import limit_hit
+from ..routes_relay import client_address
 from .markdown import render_markdown
 
 LOGIN_PATH = "/console/login"
@@ -38,11 +39,19 @@ def money(quota: int) -> str:
     return to_display(int(quota), unit, current["QUOTA_PER_UNIT"], current["USD_EXCHANGE_RATE"])
 
 
+async def limit_web_client() -> None:
+    """GLOBAL_WEB_RATE_LIMIT: page loads per client address (static files are not counted)."""
+    current = settings()
+    if current["GLOBAL_WEB_RATE_LIMIT_ENABLE"]:
+        await limit_hit(f"web-ip:{client_address()}", current["GLOBAL_WEB_RATE_LIMIT"],
+                        float(current["GLOBAL_WEB_RATE_LIMIT_DURATION"]))
+
+
 def page(view):
     """A portal page: the per-address web limit first."""
     @functools.wraps(view)
     async def wrapper(**params):
-        await limit_api_client()
+        await limit_web_client()
         return await view(**params)
     return wrapper
 
@@ -51,7 +60,7 @@ def console_page(view):
     """A page for signed-in users: others are sent to the sign-in page and come back afterwards."""
     @functools.wraps(view)
     async def wrapper(**params):
-        await limit_api_client()
+        await limit_web_client()
         user = await signed_in_user()
         if user is None:
             return redirect(f"{LOGIN_PATH}?next={quote(request.full_path.rstrip('?'), safe='')}")
