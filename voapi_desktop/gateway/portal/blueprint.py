@@ -6,7 +6,7 @@ import functools
 import logging
 from pathlib import Path
 
-from quart import Blueprint, Response, abort, render_template, request
+from quart import Blueprint, Response, abort, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..api.base import ApiError
@@ -43,7 +43,21 @@ async def static(filename: str):
 
 
 async def error_page(status: int, message: str):
-    return await render_template("error.html", status=status, message=message, user=None), status
+    from .context import language_context
+    return await render_template("error.html", status=status, message=message, user=None,
+                                 **language_context()), status
+
+
+@portal_routes.get("/lang")
+async def choose_language():
+    """Remember the visitor's language (?to=<code>) in a cookie and go back (?next=, this site only)."""
+    from .auth_pages import safe_next
+    from .context import language_context
+    response = redirect(safe_next(request.args.get("next")))
+    wanted = request.args.get("to", "")
+    if wanted in dict(language_context()["languages"]):
+        response.set_cookie("lang", wanted, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
 
 
 @portal_routes.errorhandler(RelayError)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from urllib.parse import quote
 
 from quart import current_app, g, redirect, render_template, request
 
 from ...core.pricing import to_display
+from ...store.runtime import default_data_dir
 from ...store.users import ROLE_ADMIN, UserInfo
 from ..api.session import user_id_from_request
 from ..api.base import limit_hit
 from ..routes_relay import client_address
+from .i18n import COOKIE, choose_language, load_catalogs, translator
 from .markdown import render_markdown
+from .menu import PUBLIC_MENU
 
 LOGIN_PATH = "/console/login"
 NAV = (("/console/wallet", "Wallet"), ("/console/keys", "API keys"), ("/console/usage", "Usage"))
@@ -68,11 +72,29 @@ def console_page(view):
     return wrapper
 
 
+def _catalogs() -> dict[str, dict[str, str]]:
+    """The portal's languages, read once per app (custom files: <data dir>/i18n/portal/*.json)."""
+    app = current_app
+    if "VOAPI_PORTAL_CATALOGS" not in app.config:
+        boot = settings()
+        data_dir = Path(boot["DATA_DIR"]).expanduser() if boot["DATA_DIR"] else default_data_dir()
+        app.config["VOAPI_PORTAL_CATALOGS"] = load_catalogs(data_dir / "i18n" / "portal")
+    return app.config["VOAPI_PORTAL_CATALOGS"]
+
+
+def language_context() -> dict:
+    """`t`, `lang` and the language list for a template, in the visitor's language."""
+    catalogs = _catalogs()
+    lang = choose_language(list(catalogs), request.cookies.get(COOKIE), request.headers.get("Accept-Language", ""))
+    languages = [(code, catalog.get("_language", code)) for code, catalog in sorted(catalogs.items())]
+    return {"t": translator(catalogs, lang), "lang": lang, "languages": languages}
+
+
 async def render(template: str, **context):
     """A page with the layout's context: user, site name, navigation, money and markdown helpers."""
     current = settings()
     user = await signed_in_user()
     return await render_template(
         template, user=user, is_admin=bool(user and user.role >= ROLE_ADMIN), site_name=current["SYSTEM_NAME"],
-        nav=NAV, active=request.path, money=money, markdown=render_markdown,
-        footer=render_markdown(current["FOOTER"]), settings=current, **context)
+        nav=NAV, menu=PUBLIC_MENU, active=request.path, money=money, markdown=render_markdown,
+        footer=render_markdown(current["FOOTER"]), settings=current, **language_context(), **context)
