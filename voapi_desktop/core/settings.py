@@ -18,6 +18,7 @@ from typing import Callable, Mapping
 from .dsn import redact_dsn
 from .epay import check_pay_methods
 from .keys import mask_key
+from .site_settings import check_footer_script, check_header_style, check_menu, check_theme_color
 
 TYPES = ("bool", "int", "float", "str", "json", "choice", "list")
 SCOPES = ("boot", "runtime")
@@ -205,10 +206,18 @@ SETTINGS: tuple[Setting, ...] = (
         S("HOME_PAGE_TEMPLATE", "json", {}, "Home page content: title, description and sections as a JSON object."),
         S("MODEL_INFO", "json", {}, "Per-model icon, description, tags and vendor for the pricing page, as JSON."),
         S("VENDOR_INFO", "json", {}, "Per-vendor name, icon and notice for the pricing page, as JSON."),
-        S("THEME_COLOR", "str", "", "Main colour of the portal (such as #1664ff); empty means the built-in theme."),
+        S("THEME_COLOR", "str", "", "Main colour of the portal: #rgb, #rrggbb, rgb(...) or hsl(...) (such as #1664ff); empty means the built-in theme.",
+          check=check_theme_color),
         S("SEO_TITLE", "str", "", "Page title given to search engines."),
         S("SEO_DESCRIPTION", "str", "", "Page description given to search engines."),
         S("SEO_KEYWORDS", "str", "", "Comma-separated keywords given to search engines."),
+        S("PORTAL_TOP_MENU", "json", [], "Extra entries of the portal's top menu, as a JSON list of {name, url, icon}; url is an http(s) link or a path such as /pricing.",
+          check=check_menu),
+        S("PORTAL_SIDEBAR_MENU", "json", [], "Extra entries of the portal's sidebar, as a JSON list of {name, url, icon}.", check=check_menu),
+        S("HEADER_STYLE", "str", "", "Root only: CSS rules (no <style> tags) added to the head of every portal page; operator code, not sanitized.",
+          check=check_header_style),
+        S("FOOTER_SCRIPT", "str", "", "Root only: JavaScript (no <script> tags) run at the end of every portal page, such as analytics; operator code, not sanitized.",
+          check=check_footer_script),
         S("CHAT_LINKS", "json", [], "Chat applications offered in the portal, as a JSON list of {name, url} objects."),
         S("API_INFO", "json", [], "API base URLs and notes listed in the portal, as a JSON list."),
     ),
@@ -290,7 +299,7 @@ def parse_value(setting: Setting, raw: object) -> object:
             setting.check(value)
         return value
     except (ValueError, TypeError) as exc:
-        detail = f" ({exc})" if setting.type == "json" and str(exc) else ""
+        detail = f" ({exc})" if (setting.type == "json" or setting.check) and str(exc) else ""
         raise InvalidSetting(
             f"{setting.name} must be {_expected(setting)}{detail}, got {_shown(setting, raw)}"
         ) from None
