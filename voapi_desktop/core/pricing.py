@@ -93,6 +93,11 @@ def token_cost(price: ModelPrice, group_ratio: Fraction, prompt: int, completion
     return units * price.ratio * group_ratio
 
 
+def tokens_cost(price: ModelPrice, group_ratio: Fraction, tokens: int, output: bool = False) -> Fraction:
+    """Exact cost of `tokens` input (or output) tokens: the price lists' per-1K / per-1M figures."""
+    return token_cost(price, group_ratio, 0 if output else tokens, tokens if output else 0)
+
+
 def charge(cost: Fraction) -> int:
     """What is billed for an exact cost: half up, and at least 1 when anything was used."""
     quota = round_half_up(cost)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ...core.pricing import ModelPrice, exact, round_half_up, token_cost
+from ...core.pricing import ModelPrice, exact, round_half_up, tokens_cost
 from ...store.prices import PriceRow
 from ..context import Context
 from ..theme import STATUS_COLORS
@@ -27,8 +27,7 @@ def _per_million(row: PriceRow, output: bool) -> int | None:
     if row.ratio is None:
         return None
     price = ModelPrice(ratio=exact(row.ratio), completion_ratio=exact(row.completion_ratio or 0))
-    cost = token_cost(price, Fraction(1), 0 if output else MILLION, MILLION if output else 0)
-    return round_half_up(cost)
+    return round_half_up(tokens_cost(price, Fraction(1), MILLION, output))
 
 
 class PriceTableModel(RowsTableModel):
