@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Callable, Mapping
 
+from .api_lines import check_api_lines
+from .chat_links import check_chat_links
 from .dsn import redact_dsn
 from .epay import check_pay_methods
 from .keys import mask_key
@@ -218,8 +220,8 @@ SETTINGS: tuple[Setting, ...] = (
           check=check_header_style),
         S("FOOTER_SCRIPT", "str", "", "Root only: JavaScript (no <script> tags) run at the end of every portal page, such as analytics; operator code, not sanitized.",
           check=check_footer_script),
-        S("CHAT_LINKS", "json", [], "Chat applications offered in the portal, as a JSON list of {name, url} objects."),
-        S("API_INFO", "json", [], "API base URLs and notes listed in the portal, as a JSON list."),
+        S("CHAT_LINKS", "json", [], "Chat applications offered on the portal's /chat page, as a JSON list of {name, url, icon}; the url may hold {key}, {address} and {model}, filled with the user's key, this gateway's address and a model.", check=check_chat_links),
+        S("API_INFO", "json", [], "API lines listed on the portal's /lines page with a latency test, as a JSON list of {name, url, description}.", check=check_api_lines),
     ),
     *_group(
         "mail",
