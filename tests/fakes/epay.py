@@ -1,6 +1,10 @@
 """A fake Epay (易支付) gateway on 127.0.0.1: `/submit.php` checks the merchant's signature, "takes
 the payment" and calls the order's notify_url with a correctly signed TRADE_SUCCESS notice, as a
 real gateway does. Tests read what the notify answered and can replay or forge notices.
+
+`FakeEpay(notify_times=2)` sends each payment's notice twice (a gateway retrying); with
+`send_back=True` the submit page then sends the browser to the order's return_url with the signed
+notice in the query (302), as a real payment page does once paid, instead of answering plain text.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ import hashlib
 import itertools
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
@@ -23,8 +27,10 @@ def md5_sign(params: dict[str, str], key: str) -> str:
 
 
 class FakeEpay:
-    def __init__(self, key: str = KEY):
+    def __init__(self, key: str = KEY, *, notify_times: int = 1, send_back: bool = False):
         self.key = key
+        self.notify_times = notify_times
+        self.send_back = send_back
         self.notices: list[tuple[dict, int, str]] = []  # (params sent, status answered, body answered)
         self._numbers = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -57,11 +63,16 @@ class FakeEpay:
         self.notices.append((params, answer.status_code, answer.text))
         return answer
 
-    def _submit(self, query: dict[str, str]) -> tuple[int, str]:
+    def _submit(self, query: dict[str, str]) -> tuple[int, str, dict[str, str]]:
         if query.get("pid") != PID or query.get("sign") != md5_sign(query, self.key):
-            return 400, "bad signature from the merchant"
-        answer = self.send(query["notify_url"], self.notice(query))
-        return 200, f"paid; the merchant answered {answer.text}"
+            return 400, "bad signature from the merchant", {}
+        notice = self.notice(query)
+        for _ in range(self.notify_times):
+            answer = self.send(query["notify_url"], notice)
+        if self.send_back and query.get("return_url"):
+            separator = "&" if "?" in query["return_url"] else "?"
+            return 302, "paid", {"Location": query["return_url"] + separator + urlencode(notice)}
+        return 200, f"paid; the merchant answered {answer.text}", {}
 
     def _handler(self):
         fake = self
@@ -69,10 +80,12 @@ class FakeEpay:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
                 parts = urlsplit(self.path)
-                status, text = (fake._submit(dict(parse_qsl(parts.query))) if parts.path == "/submit.php"
-                                else (404, "not found"))
+                status, text, headers = (fake._submit(dict(parse_qsl(parts.query))) if parts.path == "/submit.php"
+                                         else (404, "not found", {}))
                 body = text.encode()
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "text/plain; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
