@@ -5,6 +5,7 @@ from __future__ import annotations
 from quart import Quart
 
 from . import auth_pages, console_pages, usage_page  # noqa: F401 - their routes register on the blueprint
+from . import pricing_page  # noqa: F401
 from .blueprint import portal_routes
 
 
