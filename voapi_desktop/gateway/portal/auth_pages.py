@@ -28,14 +28,14 @@ def safe_next(raw: str | None) -> str:
 async def login_page():
     if await signed_in_user() is not None:
         return redirect(safe_next(request.args.get("next")))
-    return await render("login.html", title="Sign in", next=safe_next(request.args.get("next")))
+    return await render("login.html", title="console.login.title", next=safe_next(request.args.get("next")))
 
 
 @portal_routes.get("/console/register")
 @page
 async def register_page():
     aff = request.args.get("aff", "").strip()[:32]
-    return await render("register.html", title="Sign up", aff=aff, next=HOME_PATH)
+    return await render("register.html", title="console.register.title", aff=aff, next=HOME_PATH)
 
 
 @portal_routes.get("/console/logout")

@@ -42,10 +42,14 @@ async def static(filename: str):
     return Response(body, content_type=content_type, headers={"Cache-Control": "public, max-age=300"})
 
 
-async def error_page(status: int, message: str):
+async def error_page(status: int, message: str, generic: bool = False):
+    """The error page in the visitor's language; `generic` messages give way to error.message.<status>."""
     from .context import language_context
-    return await render_template("error.html", status=status, message=message, user=None,
-                                 **language_context()), status
+    languages = language_context()
+    key = f"error.message.{status}"
+    if generic and languages["t"](key) != key:
+        message = languages["t"](key)
+    return await render_template("error.html", status=status, message=message, user=None, **languages), status
 
 
 @portal_routes.get("/lang")
@@ -74,10 +78,10 @@ async def limit_error(error: ApiError):
 
 @portal_routes.errorhandler(HTTPException)
 async def http_error(error: HTTPException):
-    return await error_page(error.code or 400, error.description or error.name)
+    return await error_page(error.code or 400, error.description or error.name, generic=True)
 
 
 @portal_routes.errorhandler(Exception)
 async def unexpected(error: Exception):
     log.exception("unexpected error on %s %s", request.method, request.path)
-    return await error_page(500, "the gateway hit an internal error; it has been logged")
+    return await error_page(500, "the gateway hit an internal error; it has been logged", generic=True)

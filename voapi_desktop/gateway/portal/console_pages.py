@@ -29,7 +29,7 @@ def key_rows(user_id: int) -> list[dict]:
 @console_page
 async def keys_page(user):
     rows = await asyncio.to_thread(key_rows, user.id)
-    return await render("keys.html", title="API keys", keys=rows)
+    return await render("keys.html", title="console.keys.title", keys=rows)
 
 
 def wallet_facts(user_id: int, current) -> dict:
@@ -49,7 +49,6 @@ def invitation_link(aff_code: str, server_address: str) -> str:
 async def wallet_page(user):
     current = settings()
     facts = await asyncio.to_thread(wallet_facts, user.id, current)
-    return await render("wallet.html", title="Wallet", **facts,
+    return await render("wallet.html", title="console.wallet.title", **facts,
                         link=invitation_link(facts["aff"].aff_code, current["SERVER_ADDRESS"]),
-                        wallet_notice=render_markdown(current["WALLET_NOTICE"]),
-                        notice=render_markdown(current["NOTICE"]))
+                        wallet_notice=render_markdown(current["WALLET_NOTICE"]))

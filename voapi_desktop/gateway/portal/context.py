@@ -14,12 +14,11 @@ from ...store.users import ROLE_ADMIN, UserInfo
 from ..api.session import user_id_from_request
 from ..api.base import limit_hit
 from ..routes_relay import client_address
+from .chrome import chrome_context
 from .i18n import COOKIE, choose_language, load_catalogs, translator
 from .markdown import render_markdown
-from .menu import PUBLIC_MENU
 
 LOGIN_PATH = "/console/login"
-NAV = (("/console/wallet", "Wallet"), ("/console/keys", "API keys"), ("/console/usage", "Usage"))
 
 
 def settings():
@@ -91,10 +90,11 @@ def language_context() -> dict:
 
 
 async def render(template: str, **context):
-    """A page with the layout's context: user, site name, navigation, money and markdown helpers."""
+    """A page with the layout's context: user, site name, site chrome (chrome.py), money and markdown helpers."""
     current = settings()
     user = await signed_in_user()
+    languages = language_context()
     return await render_template(
         template, user=user, is_admin=bool(user and user.role >= ROLE_ADMIN), site_name=current["SYSTEM_NAME"],
-        nav=NAV, menu=PUBLIC_MENU, active=request.path, money=money, markdown=render_markdown,
-        footer=render_markdown(current["FOOTER"]), settings=current, **language_context(), **context)
+        active=request.path, money=money, markdown=render_markdown, settings=current,
+        **chrome_context(current, languages["t"]), **languages, **context)

@@ -30,7 +30,11 @@ class ModelTotal:
 
 
 class BadFilter(ValueError):
-    """A filter the user typed that cannot be used; shown above the table."""
+    """A filter the user typed that cannot be used; shown above the table (a text key and its fields)."""
+
+    def __init__(self, key: str, **fields: str):
+        super().__init__(key)
+        self.key, self.fields = key, fields
 
 
 def _day(name: str) -> date | None:
@@ -40,7 +44,7 @@ def _day(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadFilter(f"'{raw}' is not a date: use YYYY-MM-DD") from None
+        raise BadFilter("console.usage.bad_date", value=raw) from None
 
 
 def _stamp(day: date) -> int:
@@ -53,10 +57,10 @@ def read_filter(username: str) -> tuple[LogFilter, dict]:
     until_day = _day("to") or datetime.fromtimestamp(clock.now()).date()
     since_day = _day("from") or until_day - timedelta(days=DEFAULT_DAYS - 1)
     if since_day > until_day:
-        raise BadFilter("the start date is after the end date")
+        raise BadFilter("console.usage.bad_range")
     kind = args.get("type", "").strip()
     if kind and kind not in TYPE_NAMES.values():
-        raise BadFilter(f"unknown log type '{kind}'")
+        raise BadFilter("console.usage.bad_type", value=kind)
     type_id = next((k for k, v in TYPE_NAMES.items() if v == kind), None)
     shown = {"from": since_day.isoformat(), "to": until_day.isoformat(), "type": kind,
              "model": args.get("model", "").strip()[:100], "token": args.get("token", "").strip()[:100]}
@@ -94,15 +98,15 @@ def _page_number() -> int:
 async def usage_page(user):
     try:
         f, shown = read_filter(user.username)
-        error = ""
+        error = None
     except BadFilter as exc:
         now = clock.now()
         f, shown = LogFilter(username=user.username, since=now - DEFAULT_DAYS * 86400, until=now + 1), {}
-        error = str(exc)
+        error = (exc.key, exc.fields)
     page = _page_number()
     facts = await asyncio.to_thread(usage_facts, user.id, f, page)
     pages = max(1, -(-facts["total"] // PAGE_SIZE))
     query = urlencode({k: v for k, v in shown.items() if v})
-    return await render("usage.html", title="Usage", error=error, filters=shown, page=page, pages=pages, query=query,
+    return await render("usage.html", title="console.usage.title", error=error, filters=shown, page=page, pages=pages, query=query,
                         types=list(TYPE_NAMES.values()), type_names=TYPE_NAMES,
-                        sums_label="Spent" if f.type in (None, CONSUME) else "Amount", **facts)
+                        sums_label="console.usage.spent" if f.type in (None, CONSUME) else "console.usage.amount", **facts)

@@ -5,6 +5,9 @@
 (function () {
   "use strict";
   const userId = document.body.dataset.userId || "";
+  const texts = JSON.parse(document.body.dataset.texts || "{}");  // the page's language, from base.html
+
+  function text(key, fallback) { return texts[key] || fallback; }
 
   function toast(message, ok) {
     const box = document.getElementById("toast");
@@ -27,9 +30,9 @@
       const response = await fetch(path, init);
       answer = await response.json();
     } catch (error) {
-      answer = {success: false, message: "the gateway did not answer: " + error.message};
+      answer = {success: false, message: text("js.no_answer", "the gateway did not answer") + ": " + error.message};
     }
-    if (!answer.success) { toast(answer.message || "the request failed", false); }
+    if (!answer.success) { toast(answer.message || text("js.failed", "the request failed"), false); }
     return answer;
   }
 
@@ -67,7 +70,7 @@
     } else if (form.dataset.next) {
       location.assign(form.dataset.next);
     } else {
-      sessionStorage.setItem("voapi-toast", answer.message || "done");
+      sessionStorage.setItem("voapi-toast", answer.message || text("js.done", "done"));
       location.reload();
     }
   }
@@ -79,7 +82,7 @@
     const answer = await api(method, path, button.dataset.body ? JSON.parse(button.dataset.body) : undefined);
     button.disabled = false;
     if (answer.success) {
-      sessionStorage.setItem("voapi-toast", answer.message || "done");
+      sessionStorage.setItem("voapi-toast", answer.message || text("js.done", "done"));
       location.reload();
     }
   }
@@ -95,7 +98,7 @@
       document.execCommand("copy");
       area.remove();
     }
-    toast("copied", true);
+    toast(text("js.copied", "copied"), true);
   }
 
   async function copyKey(id) {
@@ -105,9 +108,9 @@
 
   async function sendCode(button) {
     const email = button.form.elements.email.value.trim();
-    if (!email) { toast("enter your email address first", false); return; }
+    if (!email) { toast(text("js.email_first", "enter your email address first"), false); return; }
     const answer = await api("GET", "/api/verification?email=" + encodeURIComponent(email));
-    if (answer.success) { toast(answer.message || "a code was sent to " + email, true); }
+    if (answer.success) { toast(answer.message || text("js.code_sent", "a code was sent") + ": " + email, true); }
   }
 
   function toggleSidebar() {
@@ -116,23 +119,40 @@
     if (button) { button.setAttribute("aria-expanded", String(open)); }
   }
 
+  // The notice banner stays closed until its text changes (its id is a hash of the text).
+  const NOTICE_KEY = "voapi-notice-dismissed";
+
+  function dismissNotice(banner) {
+    banner.hidden = true;
+    try { localStorage.setItem(NOTICE_KEY, banner.dataset.noticeId); } catch (error) { /* private mode */ }
+  }
+
+  function showNotice() {
+    const banner = document.getElementById("notice-banner");
+    let dismissed = null;
+    try { dismissed = localStorage.getItem(NOTICE_KEY); } catch (error) { /* private mode */ }
+    if (banner && dismissed === banner.dataset.noticeId) { banner.hidden = true; }
+  }
+
   document.addEventListener("submit", function (event) {
     if (event.target.dataset.api) { submitForm(event); }
   });
   document.addEventListener("click", function (event) {
-    const target = event.target.closest("[data-call],[data-copy-key],[data-copy-from],[data-toggle-sidebar],[data-send-code]");
+    const target = event.target.closest("[data-call],[data-copy-key],[data-copy-from],[data-toggle-sidebar],[data-send-code],[data-dismiss-notice]");
     if (!target) { return; }
     if (target.dataset.call) { callButton(target); }
     else if (target.dataset.copyKey) { copyKey(target.dataset.copyKey); }
     else if (target.dataset.copyFrom) { copyText(document.querySelector(target.dataset.copyFrom).textContent); }
     else if ("toggleSidebar" in target.dataset) { toggleSidebar(); }
     else if ("sendCode" in target.dataset) { sendCode(target); }
+    else if ("dismissNotice" in target.dataset) { dismissNotice(target.closest(".notice-banner")); }
   });
   document.addEventListener("change", function (event) {
     const toggles = event.target.dataset.toggles;
     if (toggles) { document.querySelector(toggles).hidden = event.target.checked; }
   });
   document.addEventListener("DOMContentLoaded", function () {
+    showNotice();
     const message = sessionStorage.getItem("voapi-toast");
     if (message) { sessionStorage.removeItem("voapi-toast"); toast(message, true); }
     const key = sessionStorage.getItem("voapi-new-key");
