@@ -19,6 +19,7 @@ from .api_lines import check_api_lines
 from .chat_links import check_chat_links
 from .dsn import redact_dsn
 from .epay import check_pay_methods
+from .home_template import check_home_template
 from .keys import mask_key
 from .site_settings import check_footer_script, check_header_style, check_menu, check_theme_color
 
@@ -205,7 +206,9 @@ SETTINGS: tuple[Setting, ...] = (
         S("NOTICE", "str", "", "Announcement shown to users in the portal (Markdown).", alias="Notice"),
         S("WALLET_NOTICE", "str", "", "Announcement shown on the portal's wallet page (Markdown, sanitized)."),
         S("FOOTER", "str", "", "Footer text shown on every portal page (Markdown).", alias="Footer"),
-        S("HOME_PAGE_TEMPLATE", "json", {}, "Home page content: title, description and sections as a JSON object."),
+        S("HOME_PAGE_TEMPLATE", "json", {}, "The portal home page as the seed's JSON template: name, desc, bgImg, notes, hideAiModels, aiTitle, aiModels [{name, link, img}], hidePlatforms, platformsTitle, platforms, stepsImg, steps [{name, desc}], qas [{q, a}], hideAdvantages, advantageImg, advantages [{content, extra, icon, color}]; links and images http(s) or /paths; {} shows the built-in page.",
+          check=check_home_template),
+        S("DOCS_EXTRA", "str", "", "Extra text at the end of the portal's /docs page (Markdown, sanitized)."),
         S("MODEL_INFO", "json", {}, "Per-model icon, description, tags and vendor for the pricing page, as JSON."),
         S("VENDOR_INFO", "json", {}, "Per-vendor name, icon and notice for the pricing page, as JSON."),
         S("THEME_COLOR", "str", "", "Main colour of the portal: #rgb, #rrggbb, rgb(...) or hsl(...) (such as #1664ff); empty means the built-in theme.",
@@ -441,7 +444,7 @@ class Settings:
             setting = _LOOKUP.get(_norm(key))
             if setting is None or setting.scope == "boot":
                 continue  # new-api keys we do not model, or not ours to change at run time
-            self._set(setting, _parse_from(setting, raw, f"option {key}"), "option")
+            self._set(setting, _parse_option(setting, key, raw), "option")
         for name, value in overrides.items():
             self._set(BY_NAME[name], value, "override")
 
@@ -497,6 +500,17 @@ class Settings:
     def __repr__(self) -> str:  # never the values: some are secrets
         changed = sorted(n for n, s in self._sources.items() if s != "default")
         return f"Settings(changed={changed})"
+
+
+def _parse_option(setting: Setting, key: str, raw: object) -> object:
+    """A stored option. One that fails only its shape check (stored before the check existed, or written
+    into the table by hand) is kept as parsed, so its reader falls back instead of the gateway not starting."""
+    try:
+        return _parse_from(setting, raw, f"option {key}")
+    except InvalidSetting:
+        if setting.check is None:
+            raise
+        return _parse_from(replace(setting, check=None), raw, f"option {key}")
 
 
 def _parse_from(setting: Setting, raw: object, source: str) -> object:

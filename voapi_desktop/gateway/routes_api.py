@@ -13,6 +13,7 @@ api_routes.before_request(limit_api_client)
 
 @api_routes.get("/api/status")
 async def status():
+    """The health check; any origin may read it (the portal's API lines time it from the browser)."""
     settings = current_app.config["VOAPI_STATE"].snapshots.current.settings
     return {"success": True, "message": "", "data": {
         "version": __version__,
@@ -27,4 +28,4 @@ async def status():
         "github_oauth": settings["GITHUB_OAUTH_ENABLED"], "github_client_id": settings["GITHUB_CLIENT_ID"],
         "linuxdo_oauth": settings["LINUXDO_OAUTH_ENABLED"], "linuxdo_client_id": settings["LINUXDO_CLIENT_ID"],
         "setup": True,
-    }}
+    }}, 200, {"Access-Control-Allow-Origin": "*"}
