@@ -51,10 +51,3 @@ async def logout_page():
 @console_page
 async def console_home(user):
     return redirect(HOME_PATH)
-
-
-@portal_routes.get("/")
-@page
-async def link_page():
-    """A plain page of links until the public home page exists."""
-    return await render("index.html", title="")
