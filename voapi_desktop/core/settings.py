@@ -21,6 +21,7 @@ from .dsn import redact_dsn
 from .epay import check_pay_methods
 from .home_template import check_home_template
 from .keys import mask_key
+from .monitor import check_monitor_items
 from .site_settings import check_footer_script, check_header_style, check_menu, check_theme_color
 
 TYPES = ("bool", "int", "float", "str", "json", "choice", "list")
@@ -225,6 +226,8 @@ SETTINGS: tuple[Setting, ...] = (
           check=check_footer_script),
         S("CHAT_LINKS", "json", [], "Chat applications offered on the portal's /chat page, as a JSON list of {name, url, icon}; the url may hold {key}, {address} and {model}, filled with the user's key, this gateway's address and a model.", check=check_chat_links),
         S("API_INFO", "json", [], "API lines listed on the portal's /lines page with a latency test, as a JSON list of {name, url, description}.", check=check_api_lines),
+        S("MONITOR_ITEMS", "json", [], "Rows of the portal's /status page (availability and latency over the last 24 hours), as a JSON list of {name, models: [...]} or {name, channel_tag}; [] shows every model that had traffic.",
+          check=check_monitor_items),
     ),
     *_group(
         "mail",
