@@ -152,7 +152,8 @@ def test_list_splits_on_commas_and_newlines_and_drops_empties():
 
 def test_format_value_writes_options_table_text():
     assert format_value(BY_NAME["DEBUG"], True) == "true"
-    assert format_value(BY_NAME["CHAT_LINKS"], [{"name": "x", "url": "u"}]) == '[{"name":"x","url":"u"}]'
+    assert format_value(BY_NAME["CHAT_LINKS"], [{"name": "x", "url": "https://u.example"}]) == \
+        '[{"name":"x","url":"https://u.example"}]'
     assert format_value(BY_NAME["RETRY_TIMES"], "3") == "3"
     with pytest.raises(InvalidSetting):
         format_value(BY_NAME["RETRY_TIMES"], -1)
