@@ -33,17 +33,12 @@ def page():
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: message.type == "error" and not favicon(message)
+        page.on("console", lambda message: message.type == "error"
                 and errors.append(f"{message.text} {message.location}"))
         page.set_default_timeout(10_000)
         yield page
         browser.close()
         assert not errors, errors
-
-
-def favicon(message) -> bool:
-    """The browser's own /favicon.ico probe: the layout links no icon yet (not these pages' doing)."""
-    return message.location.get("url", "").endswith("/favicon.ico")
 
 
 def shoot(page, name: str) -> None:
