@@ -7,6 +7,7 @@ from quart import Quart
 from . import auth_pages, console_pages, usage_page  # noqa: F401 - their routes register on the blueprint
 from . import pricing_page, status_page  # noqa: F401
 from . import playground_pages  # noqa: F401
+from . import docs_page, home_page  # noqa: F401
 from .blueprint import portal_routes
 
 
