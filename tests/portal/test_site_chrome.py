@@ -11,7 +11,9 @@ import pytest
 from voapi_desktop.core.site_settings import neutralise_end_tag
 from voapi_desktop.store import logs, tokens, users
 from voapi_desktop.store.logs import CONSUME, LogEntry
+from voapi_desktop.store.changes import publish
 from voapi_desktop.store.options import InvalidOption, set_option
+from voapi_desktop.store.tables import Option
 
 from .conftest import PASSWORD, add_user, sign_in
 from .test_pages import XSS, active_content
@@ -95,6 +97,11 @@ def test_the_theme_colour_is_checked_strictly_and_applied(gateway, browser_clien
     assert parse(page).meta["theme-color"] == "#0a7f5c" and ":root { --accent: #0a7f5c; }" in page
     set_option("THEME_COLOR", "hsl(220, 100%, 54%)")
     assert parse(browser_client.get("/console/keys").text).meta["theme-color"] == "hsl(220, 100%, 54%)"
+    # written around the options API (an old database, a hand edit): the page falls back to the default colour
+    Option.replace(key="THEME_COLOR", value="red;} body{display:none").execute()
+    publish("option")
+    page = browser_client.get("/console/keys").text
+    assert "display:none" not in page and parse(page).meta["theme-color"] == "#1664ff"
 
 
 def test_header_style_and_footer_script_appear_only_when_set_and_only_root_sets_them(gateway, browser_client):

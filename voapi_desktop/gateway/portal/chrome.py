@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from quart import request
 
-from ...core.site_settings import MenuEntry, neutralise_end_tag, parse_menu
+from ...core.site_settings import MenuEntry, check_theme_color, neutralise_end_tag, parse_menu
 from .markdown import render_markdown
 from .menu import PUBLIC_MENU
 
@@ -46,13 +46,22 @@ def notice_banner(text: str) -> tuple[Markup, str]:
     return html, hashlib.sha256(text.encode()).hexdigest()[:12] if html else ""
 
 
+def _theme_color(value: str) -> str:
+    """The stored colour when it passes the check (a value written around the options API may not)."""
+    try:
+        check_theme_color(value)
+    except ValueError:
+        return ""
+    return value.strip()
+
+
 def chrome_context(current, t) -> dict:
     """What base.html needs besides the user: head tags, menus, banner, operator code, script texts."""
     notice, notice_id = notice_banner(current["NOTICE"])
     return {
         "seo": {"title": current["SEO_TITLE"].strip(), "description": current["SEO_DESCRIPTION"].strip(),
                 "keywords": current["SEO_KEYWORDS"].strip()},
-        "theme_color": current["THEME_COLOR"].strip(), "default_theme": DEFAULT_THEME,
+        "theme_color": _theme_color(current["THEME_COLOR"]), "default_theme": DEFAULT_THEME,
         "menu": PUBLIC_MENU, "nav": CONSOLE_MENU,
         "top_menu": _menu(current["PORTAL_TOP_MENU"]), "sidebar_menu": _menu(current["PORTAL_SIDEBAR_MENU"]),
         "notice_banner": notice, "notice_id": notice_id, "lang_url": lang_url,
