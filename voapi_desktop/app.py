@@ -16,8 +16,8 @@ def run_gui() -> int:
     except ImportError as exc:  # a server install without Qt: say what to do instead of a traceback
         if not (exc.name or "").startswith(("PySide6", "shiboken6")):
             raise
-        print(f"the desktop console needs PySide6 ({exc}); install it with "
-              "`pip install pyside6-essentials`, or run the headless gateway with `voapi-desktop serve`",
+        print("the console needs the gui extra: pip install voapi-desktop[gui]\n"
+              f"({exc}); the headless gateway runs without it: voapi-desktop serve",
               file=sys.stderr)
         return 2
     return run(sys.argv)
