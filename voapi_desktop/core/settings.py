@@ -192,6 +192,7 @@ SETTINGS: tuple[Setting, ...] = (
         S("OFF_PRIVATE_KEY_HIDE", "bool", False, "Show channel keys in full in lists instead of masking them.", scope=_BOOT),
         S("OFF_SETTING_KEY_HIDE", "bool", False, "Show secret settings in full in lists instead of masking them.", scope=_BOOT),
         S("TRUSTED_PROXIES", "list", (), "Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed."),
+        S("OUTBOUND_ALLOWED_NETWORKS", "list", (), "Private addresses or CIDR ranges the gateway may still fetch user-named URLs from (such as an intranet image server); cloud metadata addresses stay refused."),
     ),
     *_group(
         "logs",
