@@ -31,6 +31,8 @@ def _common(parser: argparse.ArgumentParser, json_output: bool = False) -> argpa
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voapi-desktop", description="A personal, self-hosted LLM API gateway.")
     parser.add_argument("--version", action="version", version=f"voapi-desktop {__version__}")
+    parser.add_argument("--selftest", action="store_true",
+                        help="start the gateway on a free port with a built-in fake upstream, relay a request, exit 0/1")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from .commands import (channel_cmd, checkin_cmd, log_cmd, option_cmd, price_cmd, redemption_cmd, serve_cmd,
@@ -60,6 +62,9 @@ def print_rows(rows: list, columns: list[tuple[str, str]], as_json: bool) -> Non
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.selftest:
+        from .selftest import run
+        return run()
     if args.command is None:
         from .app import run_gui
         return run_gui()
