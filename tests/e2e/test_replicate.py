@@ -104,6 +104,7 @@ def test_images_as_urls_when_prefer_wait_answers_at_once(gateway, replicate, cli
 
 
 def test_images_as_b64_json_after_polling(gateway, replicate, client):
+    set_option("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.1")  # the fake serves its files on loopback
     replicate.plan = Plan(honour_wait=False, polls=2)
     result = client.images.generate(model=FLUX, prompt="a dog", response_format="b64_json")
     pid = next(iter(replicate.predictions))
@@ -113,6 +114,14 @@ def test_images_as_b64_json_after_polling(gateway, replicate, client):
     [download] = [r for r in replicate.requests if r.path.startswith("/files/")]
     assert "authorization" not in download.headers  # the key never goes with a file download
     assert consume_logs(gateway)[0]["quota"] == 1500
+
+
+def test_output_files_on_a_private_address_are_not_fetched(gateway, replicate, client):
+    """The output URLs come from the upstream's answer: gateway.outbound refuses loopback by default."""
+    with pytest.raises(openai.APIStatusError) as error:
+        client.images.generate(model=FLUX, prompt="a dog", response_format="b64_json")
+    assert "loopback" in error.value.message
+    assert not [r for r in replicate.requests if r.path.startswith("/files/")]
 
 
 def test_a_model_that_makes_one_image_is_billed_for_one(gateway, replicate, channel, sdk):

@@ -54,6 +54,8 @@ import orjson
 
 from ....core.tokenize import count_completion, count_request_input
 from ....store.channels import ChannelInfo
+from ... import outbound
+from ...outbound import OutboundError, OutboundPolicy
 from ..context import RelayContext
 from ..failures import AttemptFailure, classify
 from ..usage import Usage
@@ -321,8 +323,9 @@ class ReplicateWire:
                         deadline: float) -> list[bytes] | AttemptFailure:
         """The bytes of every output file, for b64_json.
 
-        Only http(s) and data: URLs, at most MAX_IMAGE_BYTES each, a few redirects followed. Known gap:
-        nothing stops an output URL (or a redirect) from pointing at a private address.
+        data: URLs are decoded; http(s) ones are fetched through gateway.outbound (an answer names them,
+        so they are untrusted: no private/loopback/metadata target, every redirect hop checked), at most
+        MAX_IMAGE_BYTES each, without the channel's key.
         """
         channel_id, files = ctx.channel.id, []
         for url in urls:
@@ -334,21 +337,12 @@ class ReplicateWire:
                 continue
             if urlsplit(url).scheme not in ("http", "https"):
                 return AttemptFailure(channel_id, "an output file is not an http(s) URL", retryable=False)
-            response = await self._get(ctx, session, url, {}, max(deadline - time.monotonic(), 1),
-                                       "fetching an output image", max_redirects=3)
-            if isinstance(response, AttemptFailure):
-                response.retryable = False  # the run is paid for: another channel would pay again
-                return response
+            policy = OutboundPolicy.from_settings(ctx.settings, max_bytes=MAX_IMAGE_BYTES,
+                                                  timeout=max(deadline - time.monotonic(), 1))
             try:
-                data = await _read_limited(response, MAX_IMAGE_BYTES, max(deadline - time.monotonic(), 1))
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                return AttemptFailure(channel_id, f"fetching an output image broke off: {type(exc).__name__}",
-                                      retryable=False)
-            finally:
-                response.release()
-            if data is None:
-                return AttemptFailure(channel_id, f"an output image is bigger than {MAX_IMAGE_BYTES >> 20} MB",
-                                      retryable=False)
+                data = (await outbound.fetch(url, policy)).body
+            except OutboundError as exc:  # not retryable: the run is paid for, another channel would pay again
+                return AttemptFailure(channel_id, f"fetching an output image failed: {exc}", retryable=False)
             files.append(data)
         return files
 
