@@ -13,6 +13,7 @@ import sys
 from dataclasses import asdict
 
 from . import __version__
+from .core import redact
 from .core.settings import UnknownSetting
 from .gateway.server import PortInUse
 from .store.db import DatabaseUnavailable
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def setup_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install()  # keys never reach a log line (core/redact.py)
 
 
 def print_rows(rows: list, columns: list[tuple[str, str]], as_json: bool) -> None:

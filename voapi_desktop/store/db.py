@@ -9,6 +9,7 @@ from pathlib import Path
 import peewee as pw
 
 from ..core.dsn import parse_dsn, redact_dsn
+from .private_files import private_dir, private_file
 from .tables import database
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,14 @@ def open_database(data_dir: Path, dsn: str = "", busy_timeout_ms: int = 10000) -
     """Bind the table proxy to the configured database and check that it answers."""
     if not dsn:
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(data_dir)
         except OSError as exc:
             raise DatabaseUnavailable(f"cannot create the data dir {data_dir}: {exc.strerror}; "
                                       "choose another with --data-dir or DATA_DIR") from exc
         if not os.access(data_dir, os.W_OK):
             raise DatabaseUnavailable(f"the data dir {data_dir} is not writable; "
                                       "fix its permissions or choose another with --data-dir")
+        private_file(data_dir / SQLITE_FILE)  # 0600 before SQLite creates it (its -wal/-shm follow)
     db = make_database(data_dir, dsn, busy_timeout_ms)
     try:
         db.connect(reuse_if_open=True)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from ..core import redact
 from ..store.runtime import StoreRuntime, default_data_dir, open_store
 from .bridge import Bridge
 from .context import Context
@@ -104,6 +105,7 @@ def _quit_on_signals(app: QApplication, consoles: list[Console]) -> None:
 def run(argv: list[str]) -> int:
     """The GUI entry: returns the process exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install()  # keys never reach a log line (core/redact.py)
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName("VoAPI")
     app.setApplicationName("VoAPI Desktop")

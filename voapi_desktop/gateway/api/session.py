@@ -20,6 +20,7 @@ from quart import Blueprint, current_app, request
 from ...core.settings import Settings
 from ...store import registration, risk, users
 from ...store.errors import NotFound
+from ...store.private_files import private_dir
 from ...store.runtime import default_data_dir
 from ..routes_relay import client_address
 from .mail_routes import check_verification
@@ -44,7 +45,7 @@ def session_secret(boot: Settings) -> str:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         pass
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     secret = secrets.token_urlsafe(48)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
