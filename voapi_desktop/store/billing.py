@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ..core import clock
 from .logs import LogEntry
 from .tables import Channel, QuotaData, Reservation, Token, User
-from .transactions import write_transaction
+from .transactions import retrying, write_transaction
 
 
 class QuotaShort(Exception):
@@ -37,6 +37,11 @@ class QuotaShort(Exception):
 def reserve(request_id: str, user_id: int, token_id: int, token_limited: bool, amount: int) -> None:
     """Hold `amount` quota on the token (if limited) and the user, or raise QuotaShort."""
     amount = max(int(amount), 0)
+    retrying(lambda: _reserve_once(request_id, user_id, token_id, token_limited, amount))
+
+
+def _reserve_once(request_id: str, user_id: int, token_id: int, token_limited: bool, amount: int) -> None:
+    # Lock order, here and in every settlement: the token row, then the user row (no deadlock between them).
     with write_transaction() as txn:
         if token_limited and not Token.update(remain_quota=Token.remain_quota - amount).where(
                 (Token.id == token_id) & (Token.remain_quota >= amount)).execute():
@@ -79,8 +84,12 @@ def _payable(settlement: Settlement, wanted: int) -> int:
     return max(min(wanted, available), 0)
 
 
-def apply_settlement(settlement: Settlement) -> int | None:
-    """Move quota from held to spent (call inside a write transaction); None if already settled."""
+def apply_settlement(settlement: Settlement, shared: "SharedCounters | None" = None) -> int | None:
+    """Move quota from held to spent (call inside a write transaction); None if already settled.
+
+    With `shared`, the channel and hourly counters (rows every request of a batch touches) are only
+    added up, for `shared.apply()` at the end of the transaction: taking those locks last, in one order,
+    keeps two instances' ledger batches from deadlocking on a shared database."""
     if not Reservation.delete().where(Reservation.request_id == settlement.request_id).execute():
         return None
     charged = settlement.cost
@@ -88,20 +97,48 @@ def apply_settlement(settlement: Settlement) -> int | None:
         charged = settlement.reserved + _payable(settlement, settlement.cost - settlement.reserved)
     refund = settlement.reserved - charged
     counted = 1 if settlement.counts_as_request else 0
-    User.update(quota=User.quota + refund, used_quota=User.used_quota + charged,
-                request_count=User.request_count + counted).where(User.id == settlement.user_id).execute()
     token_changes = {Token.used_quota: Token.used_quota + charged, Token.accessed_time: clock.now()}
     if settlement.token_limited:
         token_changes[Token.remain_quota] = Token.remain_quota + refund
-    Token.update(token_changes).where(Token.id == settlement.token_id).execute()
+    Token.update(token_changes).where(Token.id == settlement.token_id).execute()  # token first, as reserve()
+    User.update(quota=User.quota + refund, used_quota=User.used_quota + charged,
+                request_count=User.request_count + counted).where(User.id == settlement.user_id).execute()
+    own = shared or SharedCounters()
     if charged and settlement.channel_id:
-        Channel.update(used_quota=Channel.used_quota + charged).where(Channel.id == settlement.channel_id).execute()
+        own.channels[settlement.channel_id] = own.channels.get(settlement.channel_id, 0) + charged
     if settlement.log is not None:
         settlement.log.quota = charged
         if charged < settlement.cost:
             settlement.log.other["unpaid_quota"] = settlement.cost - charged
-        _add_hourly(settlement.log)
+        own.add_hourly(settlement.log)
+    if shared is None:
+        own.apply()
     return charged
+
+
+@dataclass
+class SharedCounters:
+    """Channel and hourly counters of a batch of settlements, written together in a fixed order."""
+    channels: dict[int, int] = field(default_factory=dict)
+    hourly: dict[tuple[int, str, int], list] = field(default_factory=dict)  # -> [tokens, count, quota, username]
+
+    def add_hourly(self, entry: LogEntry) -> None:
+        bucket = self.hourly.setdefault(
+            (entry.user_id, entry.model_name, (entry.created_at or clock.now()) // 3600 * 3600),
+            [0, 0, 0, entry.username])
+        bucket[0] += entry.prompt_tokens + entry.completion_tokens
+        bucket[1] += 1
+        bucket[2] += entry.quota
+
+    def apply(self) -> None:
+        for channel_id in sorted(self.channels):
+            Channel.update(used_quota=Channel.used_quota + self.channels[channel_id]).where(
+                Channel.id == channel_id).execute()
+        for (user_id, model, hour) in sorted(self.hourly):
+            used, count, quota, username = self.hourly[(user_id, model, hour)]
+            _add_hour(user_id, username, model, hour, used, count, quota)
+        self.channels.clear()
+        self.hourly.clear()
 
 
 def apply_charges(settlements: list[Settlement]) -> None:

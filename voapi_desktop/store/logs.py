@@ -15,7 +15,7 @@ import peewee as pw
 from ..core import clock
 from .changes import publish
 from .tables import Log, database
-from .transactions import write_transaction
+from .transactions import retrying, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -152,15 +152,13 @@ class LogWriter:
     def _commit(self, batch: list) -> None:
         with self._guard:
             try:
-                with write_transaction():
-                    self._apply(batch)
+                retrying(lambda: self._write(batch))
                 self._settled(batch, True)
             except Exception:  # the ledger must survive one bad item: retry one by one
                 log.exception("ledger batch failed; writing %d items one by one", len(batch))
                 for item in batch:
                     try:
-                        with write_transaction():
-                            self._apply([item])
+                        retrying(lambda: self._write([item]))
                         self._settled([item], True)
                     except Exception:
                         log.exception("dropped ledger item for request %s", getattr(item, "request_id", "?"))
@@ -173,20 +171,28 @@ class LogWriter:
                 if not isinstance(item, LogEntry):
                     self.on_settled(item, written)
 
+    @classmethod
+    def _write(cls, batch: list) -> None:
+        """One transaction; run again as a whole when a shared database aborts it for a deadlock."""
+        with write_transaction():
+            cls._apply(batch)
+
     @staticmethod
     def _apply(batch: list) -> None:
-        from .billing import apply_charges, apply_settlement
+        from .billing import SharedCounters, apply_charges, apply_settlement
         rows, charges = [], []
+        shared = SharedCounters()
         for item in batch:
             if isinstance(item, LogEntry):
                 rows.append(item)
             elif item.held_in_db:  # counters first, then its log row (which carries the charged quota)
-                if apply_settlement(item) is not None and item.log is not None:
+                if apply_settlement(item, shared) is not None and item.log is not None:
                     rows.append(item.log)
             else:  # held in memory: a final charge, counted with the batch's others
                 charges.append(item)
                 if item.log is not None:
                     rows.append(item.log)
+        shared.apply()
         if charges:
             apply_charges(charges)
         if rows:
