@@ -9,6 +9,8 @@ headers, JSON or repr, and `key=` / `api_key=` / `access_token=` URL query value
 every handler of the root logger and wraps the log record factory, so records are masked when they are
 made: handlers added later (pytest's capture, the console's log pane) see masked records too.
 Exceptions are formatted and masked at that point as well (a traceback repeats a URL with `?key=`).
+peewee's DEBUG query log shows parameters: string parameters of 16 characters or more are masked
+(tokens, channel keys, password hashes), short ones (names, ids) kept.
 """
 
 from __future__ import annotations
@@ -36,10 +38,18 @@ def redact(text: str) -> str:
     return text
 
 
+def _masked_param(value):
+    """A SQL parameter as peewee's debug log may show it: long strings (keys, hashes, bodies) masked."""
+    return MASK if isinstance(value, (str, bytes)) and len(value) >= 16 else value
+
+
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Mask the record in place: its message (args merged in), its exception text and stack."""
     if getattr(record, "_voapi_redacted", False):
         return record
+    if record.name == "peewee" and isinstance(record.msg, tuple) and len(record.msg) == 2:
+        sql, params = record.msg  # peewee logs (sql, params) at DEBUG: keys and hashes are params
+        record.msg = (sql, [_masked_param(p) for p in params or ()])
     try:
         message = record.getMessage()
     except Exception:  # a bad format string: keep what we can, masked
