@@ -83,7 +83,8 @@ def _fields(data: dict) -> dict:
     return out
 
 
-@api_route(channel_routes, "POST", "/api/channel/", role=ADMIN, body={"mode": "string", "channel": "object", **CHANNEL_FIELDS})
+@api_route(channel_routes, "POST", "/api/channel/", role=ADMIN, body={"mode": "string", "channel": "object", **CHANNEL_FIELDS},
+           audit="add channel {name}")
 async def add_channel():
     """Add a channel: its fields, or new-api's {"mode": "single", "channel": {...}}."""
     data = await json_body()
@@ -105,7 +106,8 @@ def _update(channel_id: int, fields: dict, status: int | None) -> ChannelInfo:
     return channel
 
 
-@api_route(channel_routes, "PUT", "/api/channel/", role=ADMIN, body={"id": "integer", "status": "integer", **CHANNEL_FIELDS})
+@api_route(channel_routes, "PUT", "/api/channel/", role=ADMIN, body={"id": "integer", "status": "integer", **CHANNEL_FIELDS},
+           audit="update channel {id}")
 async def update_channel():
     """Change a channel (`id` in the body); an empty `key` keeps the stored keys."""
     data = await json_body()
@@ -114,7 +116,7 @@ async def update_channel():
     return ok(channel_view(await off_loop(_update, channel_id, _fields(data), status)))
 
 
-@api_route(channel_routes, "DELETE", "/api/channel/<int:channel_id>", role=ADMIN)
+@api_route(channel_routes, "DELETE", "/api/channel/<int:channel_id>", role=ADMIN, audit="delete channel {channel_id}")
 async def delete_channel(channel_id: int):
     """Delete a channel."""
     await off_loop(channels.delete_channel, channel_id)

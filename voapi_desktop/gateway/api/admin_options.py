@@ -25,7 +25,8 @@ async def list_options():
     return ok(_options())
 
 
-@api_route(option_routes, "PUT", "/api/option/", role=ROOT, body={"key": "string", "value": "string"})
+@api_route(option_routes, "PUT", "/api/option/", role=ROOT, body={"key": "string", "value": "string"},
+           audit="set option {key}")
 async def update_option():
     """Change one runtime setting (`key`: its name, env var or new-api option name)."""
     data = await json_body()

@@ -69,7 +69,7 @@ def _create(actor: UserInfo, fields: dict) -> UserInfo:
 
 @api_route(admin_user_routes, "POST", "/api/user/", role=ADMIN,
            body={"username": "string", "password": "string", "display_name": "string", "email": "string",
-                 "group": "string", "role": "integer"})
+                 "group": "string", "role": "integer"}, audit="create user {username}")
 async def create_user():
     """Create a user (role below yours; quota through manage add_quota)."""
     data = await json_body()
@@ -97,7 +97,7 @@ def _edit(actor: UserInfo, user_id: int, changes: dict) -> UserInfo:
 
 @api_route(admin_user_routes, "PUT", "/api/user/", role=ADMIN,
            body={"id": "integer", "display_name": "string", "email": "string", "group": "string",
-                 "role": "integer", "password": "string"})
+                 "role": "integer", "password": "string"}, audit="update user {id}")
 async def edit_user():
     """Change a user's profile, group, role or password (`id` in the body)."""
     data = await json_body()
@@ -132,7 +132,8 @@ def _manage(actor: UserInfo, user_id: int, action: str, value: int | None, reaso
 
 
 @api_route(admin_user_routes, "POST", "/api/user/manage", role=ADMIN,
-           body={"id": "integer", "action": "string", "value": "integer", "remark": "string"})
+           body={"id": "integer", "action": "string", "value": "integer", "remark": "string"},
+           audit="{action} user {id}")
 async def manage_user():
     """`action`: disable, enable, delete, promote, demote (root only) or add_quota (`value`, logged)."""
     data = await json_body()
@@ -145,7 +146,7 @@ async def manage_user():
     return ok(user_view(user) if user else None)
 
 
-@api_route(admin_user_routes, "DELETE", "/api/user/<int:user_id>", role=ADMIN)
+@api_route(admin_user_routes, "DELETE", "/api/user/<int:user_id>", role=ADMIN, audit="delete user {user_id}")
 async def delete_user(user_id: int):
     """Delete a user (their keys stop working)."""
     await off_loop(_manage, caller(), user_id, "delete", None, "")

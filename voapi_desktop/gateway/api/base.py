@@ -19,6 +19,7 @@ import orjson
 from quart import Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from ...store import audit as audit_log
 from ...store.errors import ServiceError
 from ...store.users import ROLE_ADMIN, ROLE_ROOT, ROLE_USER, UserInfo
 from ..errors import RelayError
@@ -80,8 +81,11 @@ async def off_loop(call, *args, **kwargs):
 
 
 def api_route(blueprint, method: str, path: str, *, role: int = USER, summary: str = "",
-              body: dict[str, str] | None = None, query: tuple[str, ...] = ()):
-    """Register a view under `path`, admitted for `role` and above, and record it in ROUTES."""
+              body: dict[str, str] | None = None, query: tuple[str, ...] = (), audit: str = ""):
+    """Register a view under `path`, admitted for `role` and above, and record it in ROUTES.
+
+    `audit`: a change worth a MANAGE log row when it succeeds, such as "update channel {id}" ({name}s
+    from the path and the body; see store/audit.py)."""
     def decorate(view):
         @functools.wraps(view)
         async def wrapper(**params):
@@ -91,7 +95,10 @@ def api_route(blueprint, method: str, path: str, *, role: int = USER, summary: s
                     raise ApiError(400, "the id in the path is out of range")
                 if role != PUBLIC:
                     g.api_user = await authenticate(role)
-                return await view(**params)
+                response = await view(**params)
+                if audit:
+                    await _audit(audit, params, response)
+                return response
             except ServiceError as exc:
                 return envelope(False, str(exc))
             except ApiError as exc:
@@ -102,6 +109,23 @@ def api_route(blueprint, method: str, path: str, *, role: int = USER, summary: s
                                 dict(body or {}), query))
         return wrapper
     return decorate
+
+
+async def _audit(template: str, params: dict, response) -> None:
+    """A MANAGE row for a change that succeeded: the signed-in user, the client's address, the fields."""
+    if not isinstance(response, Response) or response.status_code >= 400:
+        return
+    try:
+        answer = orjson.loads(await response.get_data())
+        sent = orjson.loads(await _read_body() or b"{}")
+    except orjson.JSONDecodeError:
+        return
+    if not (isinstance(answer, dict) and answer.get("success")):
+        return
+    sent = sent if isinstance(sent, dict) else {}
+    user = g.api_user
+    await off_loop(audit_log.record, user.username, audit_log.describe(template, {**sent, **params}),
+                   ip=client_address(), user_id=user.id, fields=list(sent))
 
 
 def install(blueprint) -> None:

@@ -74,7 +74,7 @@ async def get_token(token_id: int):
     return ok(token_view(await off_loop(_find, caller(), token_id)))
 
 
-@api_route(token_routes, "POST", "/api/token/<int:token_id>/key", role=USER)
+@api_route(token_routes, "POST", "/api/token/<int:token_id>/key", role=USER, audit="reveal token {token_id}")
 async def reveal_key(token_id: int):
     """The full key of one of your API keys."""
     await critical_limit()
@@ -101,7 +101,7 @@ def _fields(data: dict, user: UserInfo) -> dict:
     return out
 
 
-@api_route(token_routes, "POST", "/api/token/", role=USER, body=TOKEN_FIELDS)
+@api_route(token_routes, "POST", "/api/token/", role=USER, body=TOKEN_FIELDS, audit="create token {name}")
 async def create_token():
     """Create an API key; the answer carries the full key (shown once)."""
     user = caller()
@@ -119,7 +119,8 @@ def _update(user: UserInfo, token_id: int, fields: dict) -> TokenInfo:
 
 
 @api_route(token_routes, "PUT", "/api/token/", role=USER,
-           body={"id": "integer", "status": "integer", **TOKEN_FIELDS}, query=("status_only",))
+           body={"id": "integer", "status": "integer", **TOKEN_FIELDS}, query=("status_only",),
+           audit="update token {id}")
 async def update_token():
     """Change one of your API keys (`id` in the body); `?status_only=true` changes only `status`."""
     data = await json_body()
@@ -140,7 +141,7 @@ def _delete(user: UserInfo, token_id: int) -> None:
     tokens.delete_token(token_id)
 
 
-@api_route(token_routes, "DELETE", "/api/token/<int:token_id>", role=USER)
+@api_route(token_routes, "DELETE", "/api/token/<int:token_id>", role=USER, audit="delete token {token_id}")
 async def delete_token(token_id: int):
     """Delete one of your API keys."""
     await off_loop(_delete, caller(), token_id)
