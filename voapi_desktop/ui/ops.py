@@ -17,6 +17,7 @@ from typing import Callable
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from ..store import audit as audit_log
 from ..store import changes
 
 log = logging.getLogger(__name__)
@@ -54,12 +55,13 @@ class Ops(QObject):
 
     def run(self, fn: Callable[[], object], *, success: Callable[[object], None] | None = None,
             failure: Callable[[BaseException], None] | None = None, writes: tuple[str, ...] = (),
-            network: bool = False, owner: QObject | None = None) -> Future | None:
+            network: bool = False, owner: QObject | None = None, audit: str = "") -> Future | None:
         """Run `fn()` in the background; `success(result)` or `failure(exc)` later on the GUI thread.
 
         `writes`: data kinds to announce after success. `network`: use the network pool
         (channel tests) instead of the store worker. `owner`: drop the outcome when this
-        widget is gone by then.
+        widget is gone by then. `audit`: an admin change to record as a MANAGE row by "console"
+        once `fn` succeeded (store/audit.py).
         """
         if self._closed:
             return None
@@ -71,6 +73,8 @@ class Ops(QObject):
         def job() -> None:
             try:
                 result = fn()
+                if audit:
+                    audit_log.record(audit_log.CONSOLE, audit)
             except BaseException as exc:  # delivered to the GUI thread, never lost
                 self._delivered.emit(_Outcome(failure, exc, True, writes, owner))
                 return

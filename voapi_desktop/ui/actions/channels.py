@@ -18,13 +18,14 @@ def load_channels() -> list[service.ChannelInfo]:
 
 
 def create_channel(ctx: Context, fields: dict, *, success: Done = None, failure: Failed = None) -> None:
-    ctx.ops.run(lambda: service.create_channel(**fields), writes=("channel",), success=success, failure=failure)
+    ctx.ops.run(lambda: service.create_channel(**fields), writes=("channel",), success=success, failure=failure,
+                audit=f"add channel {fields.get('name', '')}")
 
 
 def update_channel(ctx: Context, channel_id: int, fields: dict, *, success: Done = None,
                    failure: Failed = None) -> None:
     ctx.ops.run(lambda: service.update_channel(channel_id, **fields), writes=("channel",), success=success,
-                failure=failure)
+                failure=failure, audit=f"update channel {channel_id}")
 
 
 def set_enabled(ctx: Context, channel_ids: list[int], enabled: bool, *, success: Done = None,

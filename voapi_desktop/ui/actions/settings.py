@@ -27,7 +27,8 @@ def load_settings(runtime: StoreRuntime) -> Settings:
 def save_settings(ctx: Context, values: dict[str, str], *, success: Done = None, failure: Failed = None) -> None:
     """values: setting name -> text as typed; all are validated before any is stored."""
     values = dict(values)
-    ctx.ops.run(lambda: options.set_options(values), writes=("option",), success=success, failure=failure)
+    ctx.ops.run(lambda: options.set_options(values), writes=("option",), success=success, failure=failure,
+                audit="set options " + ", ".join(sorted(values)))
 
 
 def reset_setting(ctx: Context, name: str, *, success: Done = None, failure: Failed = None) -> None:
