@@ -178,7 +178,8 @@ def test_the_daily_quota_clear_runs_once_for_the_cluster(cluster):
     # the job last cleared yesterday: the first housekeeping round of whichever instance comes first clears
     now = datetime.now(timezone.utc)
     yesterday = periods.period_start(now, "DAY", periods.zone("")) - timedelta(days=1)
-    JobState.replace(name=JOB, value=yesterday.isoformat()).execute()
+    JobState.delete().where(JobState.name == JOB).execute()
+    JobState.create(name=JOB, value=yesterday.isoformat())
     holders = User.select().where(User.quota != 0).count()
     assert holders >= 3
     cluster.start()
