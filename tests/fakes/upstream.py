@@ -174,7 +174,9 @@ class Behaviour:
     stall_seconds: float = 30.0  # ...until the client leaves, this elapses (then the stream continues) or stop()
     reset_after_chunks: int | None = None  # send N events, then TCP RST
     truncate_after_chunks: int | None = None  # send N events, then clean EOF (no finish chunk / [DONE])
+    trickle_bytes: int | None = None  # write each stream event in pieces of N bytes, chunk_delay before each piece
     midstream_error_after_chunks: int | None = None  # send N events, then `data: {"error": ...}` and EOF
+    midstream_event: bytes | None = None  # with midstream_error_after_chunks: these bytes instead of the error
     omit_usage: bool = False  # no usage anywhere (body usage absent, no usage chunk)
     non_json_200: bool = False  # 200 text/plain with a non-JSON body
     reply: str | None = None  # answer text (default DEFAULT_REPLY)
@@ -771,16 +773,19 @@ class FakeUpstream(AnthropicRoutes, GeminiRoutes):
                     await resp.write_eof()
                     return resp
                 if beh.midstream_error_after_chunks == i:
-                    await resp.write(error_event)
+                    await resp.write(beh.midstream_event if beh.midstream_event is not None else error_event)
                     await resp.write_eof()
                     return resp
                 if beh.stall_after_chunks == i:
                     await self._pause(request, beh.stall_seconds)
-                elif i and beh.chunk_delay > 0:
+                elif i and beh.chunk_delay > 0 and not beh.trickle_bytes:
                     await self._pause(request, beh.chunk_delay)
                 if self._client_gone(request):
                     raise _ClientGone()
-                await resp.write(ev)
+                if beh.trickle_bytes:
+                    await self._trickle(request, resp, ev, beh)
+                else:
+                    await resp.write(ev)
             await resp.write_eof()
             self.completed_streams += 1
         except (ConnectionResetError, _ClientGone):
@@ -788,6 +793,12 @@ class FakeUpstream(AnthropicRoutes, GeminiRoutes):
         finally:
             self.active_streams -= 1
         return resp
+
+    async def _trickle(self, request: web.Request, resp: web.StreamResponse, event: bytes, beh: Behaviour) -> None:
+        """A slow link: the event in pieces of ``trickle_bytes``, ``chunk_delay`` before each."""
+        for start in range(0, len(event), beh.trickle_bytes):
+            await self._pause(request, beh.chunk_delay)
+            await resp.write(event[start:start + beh.trickle_bytes])
 
     # -- endpoints -----------------------------------------------------------
 

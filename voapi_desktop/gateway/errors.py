@@ -18,6 +18,9 @@ Each class knows its HTTP status, its OpenAI `type` / `code`, its Anthropic
 
 from __future__ import annotations
 
+import html
+import re
+
 import orjson
 
 
@@ -172,8 +175,7 @@ def upstream_message(body: bytes, limit: int = 300) -> str:
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
-        text = body[:limit].decode("utf-8", "replace")
-        return "upstream answered a non-JSON body: " + " ".join(text.split())[:limit]
+        return "upstream answered a non-JSON body: " + _plain_snippet(body, limit)
     if isinstance(parsed, dict):
         error = parsed.get("error", parsed)
         if isinstance(error, dict) and error.get("message"):
@@ -181,6 +183,17 @@ def upstream_message(body: bytes, limit: int = 300) -> str:
         if isinstance(error, str):
             return error[:limit]
     return "upstream error"
+
+
+def _plain_snippet(body: bytes, limit: int) -> str:
+    """A non-JSON body as one short line of text: an HTML page (a proxy's 502) by its title, else its
+    text with the markup taken out, so no HTML reaches a client's error message."""
+    text = body[:4096].decode("utf-8", "replace")
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title and title.group(1).strip():
+        text = title.group(1)
+    text = html.unescape(re.sub(r"<[^>]*>?", " ", text)).replace("<", " ").replace(">", " ")
+    return " ".join(text.split())[:limit]
 
 
 def error_fields(body: bytes) -> tuple[str, str, str]:

@@ -23,6 +23,7 @@ class AttemptFailure:
     disable_reason: str = ""  # non-empty: auto-disable the key / channel
     wire: str = "openai"  # the dialect of `body`
     empty: bool = False  # a 200 with no text and no tool calls
+    retry_after: str = ""  # the upstream's Retry-After (429/503), passed on when this is the final error
 
 
 def retryable_status(status: int) -> bool:
@@ -39,6 +40,8 @@ def disable_reason(status: int, body: bytes, keywords: list[str]) -> str:
         return f"upstream answered 401: {message[:200]}"
     if err_type in DISABLING_TYPES or err_code in DISABLING_CODES:
         return f"upstream error {err_code or err_type}: {message[:200]}"
+    if status == 429 and b"RetryInfo" in body:  # Gemini's rate limit says when to retry: it passes, keep the key
+        return ""
     lowered = message.lower()
     for keyword in keywords:
         if keyword and keyword.lower() in lowered:

@@ -145,7 +145,9 @@ async def failed_answer(ctx: RelayContext, channel, upstream: aiohttp.ClientResp
     finally:
         upstream.release()
     keywords = [k for k in ctx.settings["AUTOMATIC_DISABLE_KEYWORDS"].splitlines() if k.strip()]
-    return classify(channel.id, upstream.status, body, upstream.headers.get("Content-Type", ""), keywords, wire)
+    failure = classify(channel.id, upstream.status, body, upstream.headers.get("Content-Type", ""), keywords, wire)
+    failure.retry_after = upstream.headers.get("Retry-After", "")[:40]
+    return failure
 
 
 async def plain_response(state: GatewayState, ctx: RelayContext, charge: Charge,
@@ -205,5 +207,9 @@ def final_error(ctx: RelayContext) -> RelayError:
         return error
     status = int(mapping.get(str(last.status), last.status))
     if last.status == 200 or "json" not in last.content_type:
-        return UpstreamFailed(upstream_message(last.body), status=status if last.status != 200 else 502)
-    return UpstreamResponse(status, last.body, last.content_type, upstream_message(last.body), last.wire)
+        error = UpstreamFailed(upstream_message(last.body), status=status if last.status != 200 else 502)
+    else:
+        error = UpstreamResponse(status, last.body, last.content_type, upstream_message(last.body), last.wire)
+    if last.retry_after and error.status in (429, 503):  # the upstream's own wait, for the SDK's retry
+        error.headers["Retry-After"] = last.retry_after
+    return error

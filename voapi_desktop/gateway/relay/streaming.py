@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 
 import aiohttp
 
@@ -72,6 +73,10 @@ async def open_stream(ctx: RelayContext, upstream: aiohttp.ClientResponse, relay
     except asyncio.CancelledError:
         upstream.close()  # the client went away while we waited: let the upstream go too
         raise
+    except Exception as exc:  # noqa: BLE001 - a chunk the translator cannot take: another channel may do better
+        log.exception("request %s: cannot relay the upstream stream", ctx.request_id)
+        upstream.close()
+        return AttemptFailure(channel_id, f"could not translate the upstream stream ({type(exc).__name__})")
     upstream.release()
     held.append(relay.finish())
     if not any(held):
@@ -113,9 +118,17 @@ def relay_content_type(ctx: RelayContext, upstream_type: str) -> str:
         else upstream_type
 
 
-def measure(ctx: RelayContext, charge: Charge, relay) -> Usage:
-    """The stream's usage: reported by the upstream, or counted from the text it sent."""
+def measure(ctx: RelayContext, charge: Charge, relay, complete: bool = True) -> Usage:
+    """The stream's usage: reported by the upstream, or counted from the text it sent.
+
+    A stream cut short may carry only a running count that lags what was sent (Anthropic's
+    message_start says 1 output token; the real count comes at the end): then the larger of
+    it and a local count of the text that went through is billed."""
     reported = relay.usage()
+    if reported is not None and reported.reported and not complete:
+        counted = measured_usage(ctx, charge, None, relay.text()).completion_tokens
+        if counted > reported.completion_tokens:
+            reported = replace(reported, completion_tokens=counted)
     return measured_usage(ctx, charge, reported, "" if reported else relay.text())
 
 
@@ -124,13 +137,15 @@ async def _forward(state: GatewayState, ctx: RelayContext, charge: Charge, upstr
     idle = ctx.settings["STREAMING_TIMEOUT"] or None
     total = ctx.settings["RELAY_TIMEOUT"]
     deadline = time.monotonic() + total if total else None
+    complete = False  # the upstream's own terminator came, without an error
     try:
         if opened:
             yield opened
         while True:
             if deadline and time.monotonic() > deadline:
                 raise TimeoutError
-            async with asyncio.timeout(idle):
+            wait = idle if deadline is None else max(0.0, min(idle or total, deadline - time.monotonic()))
+            async with asyncio.timeout(wait):
                 chunk = await upstream.content.readany()
             if not chunk:
                 break
@@ -138,6 +153,7 @@ async def _forward(state: GatewayState, ctx: RelayContext, charge: Charge, upstr
             if out:
                 yield out
         rest = relay.finish()
+        complete = relay.done and relay.error is None
         if rest:
             yield rest
         if not binary and not relay.done:
@@ -151,8 +167,15 @@ async def _forward(state: GatewayState, ctx: RelayContext, charge: Charge, upstr
         if binary:
             raise
         yield relay.error_event("the upstream stream broke off")
+    except Exception as exc:  # noqa: BLE001 - e.g. a chunk the translator cannot take: end in the client's dialect
+        log.exception("request %s: cannot relay the upstream stream", ctx.request_id)
+        if binary:
+            raise
+        cause = exc.__cause__ or exc
+        yield getattr(exc, "relayed", b"") + relay.error_event(
+            f"the gateway could not relay a chunk of the upstream stream ({type(cause).__name__})")
     finally:
         upstream.close()  # also what cancels the upstream when the client went away
-        usage = Usage(charge.prompt_estimate) if binary else measure(ctx, charge, relay)  # speech: characters
+        usage = Usage(charge.prompt_estimate) if binary else measure(ctx, charge, relay, complete)  # speech: chars
         settle(state, ctx, charge, usage, ok=True)  # what was produced is billed, also after a disconnect
         report_success(state, ctx, usage)

@@ -276,6 +276,14 @@ def _sink(client: str, ctx: RelayContext):
     return OpenAISink(ctx)
 
 
+class Untranslatable(Exception):
+    """An upstream chunk the translation failed on; `relayed` is the client's bytes for the chunks before it."""
+
+    def __init__(self, relayed: bytes) -> None:
+        super().__init__("an upstream chunk could not be translated")
+        self.relayed = relayed
+
+
 class TranslatedStream:
     """Source -> OpenAI chunks -> sink; keeps the text for a local count and notices errors."""
 
@@ -294,7 +302,12 @@ class TranslatedStream:
         return self.source.error
 
     def feed(self, chunk: bytes) -> bytes:
-        out = [self._pass(c) for c in self.source.feed(chunk)]
+        out: list[bytes] = []
+        try:
+            for converted in self.source.feed(chunk):
+                out.append(self._pass(converted))
+        except Exception as exc:  # noqa: BLE001 - a chunk we cannot translate: keep what went before it
+            raise Untranslatable(b"".join(out)) from exc
         if self.source.error is not None and not self._closed:
             self._closed = True
             message = str(self.source.error.get("message") or "the upstream reported an error")
@@ -302,18 +315,23 @@ class TranslatedStream:
         return b"".join(out)
 
     def _pass(self, chunk: dict) -> bytes:
+        """One chunk to the client; its text is kept for a count only once the sink took it."""
+        texts, content = [], False
         for choice in chunk.get("choices") or ():
             delta = choice.get("delta") if isinstance(choice, dict) else None
             if isinstance(delta, dict):
                 if isinstance(delta.get("content"), str) and delta["content"]:
-                    self._text.append(delta["content"])
-                    self._content = True
+                    texts.append(delta["content"])
+                    content = True
                 for call in delta.get("tool_calls") or ():
-                    self._content = True
+                    content = True
                     arguments = (call.get("function") or {}).get("arguments") if isinstance(call, dict) else None
                     if isinstance(arguments, str):
-                        self._text.append(arguments)
-        return self.sink.feed(chunk)
+                        texts.append(arguments)
+        out = self.sink.feed(chunk)
+        self._text += texts
+        self._content = self._content or content
+        return out
 
     def finish(self) -> bytes:
         if self._closed:
