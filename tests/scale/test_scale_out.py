@@ -187,3 +187,7 @@ def test_the_daily_quota_clear_runs_once_for_the_cluster(cluster):
     time.sleep(3)  # the other instance's first round has run too
     cleared = Log.select().where((Log.type == SYSTEM) & Log.content.startswith("balance cleared")).count()
     assert cleared == holders
+    import redis
+    with redis.Redis.from_url(cluster.envs[0]["REDIS_CONN_STRING"]) as client:  # one instance holds the period
+        owner = client.get("voapi:lease:housekeeping")
+    assert owner and owner.decode().split("/")[0] in ("east", "west")

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from ..core import clock
 from ..store.billing import release_stale_reservations
 from ..store.channels import list_channels
+from ..store.leases import make_leases
 from ..store.log_archive import delete_logs_before
 from ..store.quota_clear import run_quota_clear
 from ..store.quota_notice import QuotaReminder
@@ -30,21 +31,31 @@ async def run_periodic_jobs(state: GatewayState, tick: float = 1.0) -> None:
     last_sync = last_test = time.monotonic()
     last_housekeeping = -HOUSEKEEPING_EVERY
     reminder = QuotaReminder()  # low-balance mails, off the relay
+    # Jobs for the whole cluster run on one instance per period (a lease in Redis or the database);
+    # a slave runs none of them. The snapshot sync is every instance's own.
+    leases = make_leases(state.snapshots.current.settings)
+    leader = state.snapshots.current.settings["NODE_TYPE"] != "slave"
+
+    async def ours(job: str, period: float) -> bool:
+        return leader and await asyncio.to_thread(leases.claim, job, max(period - 2 * tick, tick))
+
     while True:
         settings = state.snapshots.current.settings
         now = time.monotonic()
         if now - last_housekeeping >= HOUSEKEEPING_EVERY:
             last_housekeeping = now
-            await _guarded(asyncio.to_thread(housekeeping, settings), "housekeeping")
-            await _guarded(asyncio.to_thread(reminder.run, settings), "quota notices")
+            if await _guarded(ours("housekeeping", HOUSEKEEPING_EVERY), "housekeeping lease"):
+                await _guarded(asyncio.to_thread(housekeeping, settings), "housekeeping")
+                await _guarded(asyncio.to_thread(reminder.run, settings), "quota notices")
         if settings["SYNC_FREQUENCY"] and now - last_sync >= settings["SYNC_FREQUENCY"]:
             last_sync = now
             await _guarded(asyncio.to_thread(state.snapshots.reload), "snapshot sync")
         minutes = settings["CHANNEL_TEST_FREQUENCY"]
         if minutes and now - last_test >= minutes * 60:
             last_test = now
-            channels = await asyncio.to_thread(list_channels)
-            await _guarded(test_all(channels, settings), "channel tests")
+            if await _guarded(ours("channel-tests", minutes * 60), "channel tests lease"):
+                channels = await asyncio.to_thread(list_channels)
+                await _guarded(test_all(channels, settings), "channel tests")
         await asyncio.sleep(tick)
 
 
@@ -62,8 +73,9 @@ def housekeeping(settings) -> None:
         log.warning("refunded %d reservations left by an earlier crash", released)
 
 
-async def _guarded(job, name: str) -> None:
+async def _guarded(job, name: str):
     try:
-        await job
+        return await job
     except Exception:  # a failed round must not stop later rounds
         log.exception("periodic job %s failed", name)
+        return None
