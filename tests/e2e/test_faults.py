@@ -78,6 +78,13 @@ EARLY_STREAM_ONLY = {
     "eof_before_content": Behaviour(truncate_after_chunks=0),
 }
 EARLY_CASES = [(f, s) for f in EARLY for s in (False, True)] + [(f, True) for f in EARLY_STREAM_ONLY]
+WAITS = {"stall_before_headers", "stall_before_first_event", "stall_mid_stream"}  # a timeout has to fire: ~1 s
+
+
+def cases(pairs):
+    """(fault, stream) pairs as test params, the ones that wait for a timeout marked slow."""
+    return [pytest.param(f, s, id=f"{f}-{'stream' if s else 'plain'}", marks=[pytest.mark.slow] if f in WAITS else [])
+            for f, s in pairs]
 EXPECTED_STATUS = {"refused": 502, "stall_before_headers": 504, "reset_before_content": 502, "html_502": 502,
                    "non_json_200": 502, "429_retry_after": 429, "stall_before_first_event": 504,
                    "eof_before_content": 502}
@@ -91,7 +98,7 @@ def faulty_channel(route: Route, upstream, fault: str, **fields):
     return route.channel(upstream, "broken", "bad-key", **fields)
 
 
-@pytest.mark.parametrize("fault,stream", EARLY_CASES, ids=[f"{f}-{'stream' if s else 'plain'}" for f, s in EARLY_CASES])
+@pytest.mark.parametrize("fault,stream", cases(EARLY_CASES))
 @pytest.mark.parametrize("route", ROUTES, ids=ids(ROUTES))
 def test_an_early_fault_fails_over_to_the_next_channel(gateway, upstream, payer, route, fault, stream):
     user_id, key = payer
@@ -113,7 +120,7 @@ def test_an_early_fault_fails_over_to_the_next_channel(gateway, upstream, payer,
     assert channels.get_channel(broken.id).status == channels.ENABLED  # not a key problem: stays in service
 
 
-@pytest.mark.parametrize("fault,stream", EARLY_CASES, ids=[f"{f}-{'stream' if s else 'plain'}" for f, s in EARLY_CASES])
+@pytest.mark.parametrize("fault,stream", cases(EARLY_CASES))
 @pytest.mark.parametrize("route", ROUTES, ids=ids(ROUTES))
 def test_an_early_fault_on_the_only_channel_is_an_error_and_costs_nothing(gateway, upstream, payer, route, fault,
                                                                          stream):
@@ -145,7 +152,7 @@ LATE = {
 LATE_ROUTES = ROUTES + TRANSLATED
 
 
-@pytest.mark.parametrize("fault", sorted(LATE))
+@pytest.mark.parametrize("fault", [pytest.param(f, marks=[pytest.mark.slow] if f in WAITS else []) for f in sorted(LATE)])
 @pytest.mark.parametrize("route", LATE_ROUTES, ids=ids(LATE_ROUTES))
 def test_a_late_fault_ends_the_stream_with_an_error_and_bills_what_was_produced(gateway, upstream, payer, route,
                                                                                fault):
@@ -181,9 +188,9 @@ def assert_billed_for(gateway, user_id: int, route: Route, received: str) -> Non
 @pytest.mark.parametrize("route", ROUTES, ids=ids(ROUTES))
 def test_a_trickle_slower_than_the_idle_timeout_is_cut(gateway, upstream, payer, route):
     user_id, key = payer
-    set_option("FIRST_BYTE_TIMEOUT", "5")
+    set_option("FIRST_BYTE_TIMEOUT", "10")  # Anthropic's first text is the 4th event: 3 gaps in
     route.channel(upstream, "only", "up-key")
-    upstream.behave("up-key", Behaviour(reply=REPLY, chunk_delay=1.6))
+    upstream.behave("up-key", Behaviour(reply=REPLY, chunk_delay=1.5))
 
     response = route.ask(gateway, key, stream=True)
 
