@@ -15,7 +15,7 @@ from dataclasses import asdict
 from . import __version__
 from .core import redact
 from .core.settings import UnknownSetting
-from .gateway.server import PortInUse
+from .gateway.listen import PortInUse
 from .store.db import DatabaseUnavailable
 from .store.errors import ServiceError
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import threading
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from ..store.runtime import default_data_dir
 from .app import create_app
 from .background import run_periodic_jobs
 from .fastpath import FastPath
+from .listen import PortInUse, bind_socket  # noqa: F401 - PortInUse re-exported
 from .state import GatewayState
 
 log = logging.getLogger(__name__)
@@ -57,25 +57,6 @@ class _EmbeddedServer(uvicorn.Server):
 async def _stop_when_set(server: uvicorn.Server, stop: asyncio.Event) -> None:
     await stop.wait()
     server.should_exit = True
-
-
-class PortInUse(RuntimeError):
-    """The port is taken; the message says what to do."""
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise PortInUse(f"cannot listen on {host}:{port} ({exc.strerror}); stop the program using it "
-                        "or choose another port with --port") from exc
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
 
 
 class GatewayServer:
