@@ -7,31 +7,18 @@ import pytest
 
 from voapi_desktop.store.options import set_options
 
+from .browser import DESKTOP, MARKS, PHONE, SHOTS, launched, watched_page
 from .conftest import PASSWORD, add_user
-from .test_browser_flow import CHROMIUM, DESKTOP, PHONE, SHOTS
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e,
-              pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (scripts/test installs Debian's "
-                                                          "chromium package when run as root)")]
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = MARKS
 
 
 @pytest.fixture
 def phone_page(gateway):
-    """A phone-sized page of a fresh browser; page errors and console errors fail the test."""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport=PHONE, base_url=gateway.url)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        page.on("response", lambda response: response.status >= 400 and errors.append(f"{response.status} {response.url}"))
-        page.set_default_timeout(10_000)
+    """A phone-sized page of a fresh browser; page errors, console errors and failed answers fail the test."""
+    with launched() as browser, watched_page(browser, failed_responses=True, viewport=PHONE,
+                                             base_url=gateway.url) as page:
         yield page
-        browser.close()
-        assert not errors, errors
 
 
 def shoot(page, width: int) -> None:

@@ -5,8 +5,6 @@ the openai SDK and find the call on the usage page. Screenshots go to build/scre
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import openai
 import pytest
@@ -16,48 +14,28 @@ from voapi_desktop.core.pricing import to_display
 from voapi_desktop.store import invitations, redemptions, users
 from voapi_desktop.store.options import set_options
 
+from .browser import DESKTOP, MARKS, PHONE, SHOTS, launched, watched_page
+from .browser import shoot as browser_shoot
 from .conftest import PASSWORD, add_user
 
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
-
-pytestmark = [pytest.mark.slow, pytest.mark.e2e,
-              pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (scripts/test installs Debian's "
-                                                          "chromium package when run as root)")]
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = MARKS
 
 
 @pytest.fixture
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-gpu"])
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, console=False) as page:  # a wrong password on purpose: the browser logs its 401
+        yield page
 
 
 def shoot(page, name: str) -> None:
     """A desktop and a phone screenshot of the current page."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"portal-{name}-desktop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(300)  # the sidebar slides out of view when the width shrinks
-    page.screenshot(path=SHOTS / f"portal-{name}-phone.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
+    browser_shoot(page, name, ("desktop", "phone"), settle_ms=300)
 
 
 def balance_text_of(quota: int) -> str:

@@ -7,48 +7,30 @@ import pytest
 
 from tests.conftest import make_token
 
+from .browser import MARKS, PHONE, launched, watched_page
+from .browser import shoot as browser_shoot
 from .conftest import PASSWORD, add_user
-from .test_browser_flow import CHROMIUM, DESKTOP, PHONE, SHOTS
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e,
-              pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (scripts/test installs Debian's "
-                                                          "chromium package when run as root)")]
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = MARKS
 
 
 @pytest.fixture
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-gpu"])
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def watched(browser, gateway):
     """A page whose uncaught errors and console errors fail the test."""
-    context = browser.new_context(viewport=DESKTOP, base_url=gateway.url, locale="en-US")
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=gateway.url.rstrip("/"))
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("response", lambda response: response.status >= 400 and errors.append(f"{response.status} {response.url}"))
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-    assert not errors, errors
+    with watched_page(browser, failed_responses=True, base_url=gateway.url, locale="en-US") as page:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=gateway.url.rstrip("/"))
+        yield page
 
 
 def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    for size in (DESKTOP, PHONE):
-        page.set_viewport_size(size)
-        page.wait_for_timeout(250)
-        page.screenshot(path=SHOTS / f"portal-{name}-{size['width']}.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
+    browser_shoot(page, name)
 
 
 def test_home_types_its_notes_and_lays_out_at_both_widths(watched):

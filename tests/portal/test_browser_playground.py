@@ -15,40 +15,23 @@ from voapi_desktop.store import logs, tokens
 from voapi_desktop.store.logs import CONSUME
 from voapi_desktop.store.options import set_options
 
+from .browser import MARKS, launched, watched_page
+from .browser import shoot as browser_shoot
 from .conftest import PASSWORD, add_user
-from .test_browser_flow import CHROMIUM, DESKTOP, PHONE, SHOTS, sync_api
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e,
-              pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (scripts/test installs Debian's "
-                                                          "chromium package when run as root)")]
+pytestmark = MARKS
 INJECTED = 'Hello **bold** <img src=x onerror="window.pwned=1"> `<b>code</b>` [site](javascript:window.pwned=2)'
 
 
 @pytest.fixture
 def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport=DESKTOP)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: message.type == "error"
-                and errors.append(f"{message.text} {message.location}"))
-        page.set_default_timeout(10_000)
+    with launched() as browser, watched_page(browser) as page:
         yield page
-        browser.close()
-        assert not errors, errors
 
 
 def shoot(page, name: str) -> None:
     """A desktop and a phone screenshot of the current page."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"portal-{name}-1280.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(300)
-    page.screenshot(path=SHOTS / f"portal-{name}-390.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
+    browser_shoot(page, name, settle_ms=300)
 
 
 def consume_rows() -> list[dict]:

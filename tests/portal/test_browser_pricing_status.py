@@ -5,8 +5,6 @@ the status page draws its hourly cells; desktop and phone screenshots, no page o
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -15,39 +13,20 @@ from voapi_desktop.core import clock
 from voapi_desktop.store.logs import CONSUME, ERROR, LogEntry, insert_entries
 from voapi_desktop.store.options import set_options
 
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+from .browser import MARKS, PHONE, launched, watched_page
+from .browser import shoot as browser_shoot
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e,
-              pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (scripts/test installs Debian's "
-                                                          "chromium package when run as root)")]
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = MARKS
 
 
 @pytest.fixture
 def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport=DESKTOP)
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        tab.set_default_timeout(10_000)
+    with launched() as browser, watched_page(browser) as tab:
         yield tab
-        browser.close()
-        assert not errors, errors
 
 
 def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size in (DESKTOP, PHONE):
-        page.set_viewport_size(size)
-        page.wait_for_timeout(150)
-        page.screenshot(path=SHOTS / f"portal-{name}-{size['width']}.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
+    browser_shoot(page, name, settle_ms=150)
 
 
 def shown_cards(page) -> list[str]:

@@ -5,8 +5,6 @@ arrives twice credits once, forged notices change nothing. Screenshots: build/sc
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -17,20 +15,15 @@ from voapi_desktop.store import topup, users
 from voapi_desktop.store.logs import TOPUP, list_logs
 from voapi_desktop.store.options import set_options
 
+from .browser import DESKTOP, MARKS, PHONE, SHOTS, launched, watched_page
 from .conftest import PASSWORD, add_user
 
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 QUOTA_PER_UNIT, PRICE = 500_000, 7.3
 NOTIFY = "/api/user/epay/notify"
 METHODS = [{"name": "USDT (TRC20)", "type": "usdt", "icon": "usdt", "color": "#26a17b"},
            {"name": "QQ 钱包", "type": "qqpay"}]
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e,
-              pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (scripts/test installs Debian's "
-                                                          "chromium package when run as root)")]
-sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = MARKS
 
 
 @pytest.fixture
@@ -46,25 +39,8 @@ def fake_epay(gateway):
 
 @pytest.fixture
 def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport=DESKTOP)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-        page.on("console", lambda message: message.type == "error" and not favicon_missing(message)
-                and errors.append(f"console: {message.text} at {message.location.get('url')}"))
-        page.set_default_timeout(10_000)
+    with launched() as browser, watched_page(browser) as page:
         yield page
-        context.close()
-        browser.close()
-    assert not errors, errors
-
-
-def favicon_missing(message) -> bool:
-    """Chromium's own request for /favicon.ico, which the portal does not serve (no page of ours asks for it)."""
-    return urlsplit(message.location.get("url", "")).path == "/favicon.ico" and "404" in message.text
 
 
 def money(quota: int) -> str:
