@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .chat_links import is_web_url
+from .json_entries import text_fields
 
 _API_SUFFIX = re.compile(r"(/v1(beta)?)?/*$")
 
@@ -23,23 +24,9 @@ class ApiLine:
         return _API_SUFFIX.sub("", self.url) + "/api/status"
 
 
-def _text(number: int, entry: dict, field: str, limit: int) -> str:
-    text = entry.get(field, "")
-    if not isinstance(text, str) or len(text.strip()) > limit:
-        raise ValueError(f"entry {number}: {field!r} must be text of at most {limit} characters")
-    return text.strip()
-
-
 def _line(number: int, entry: object) -> ApiLine:
-    if not isinstance(entry, dict):
-        raise ValueError(f"entry {number} must be an object with name, url and description")
-    unknown = set(entry) - {"name", "url", "description"}
-    if unknown:
-        raise ValueError(f"entry {number}: unknown field {sorted(unknown)[0]!r} (name, url, description)")
-    name, url, description = (_text(number, entry, field, limit) for field, limit
-                              in (("name", 64), ("url", 2048), ("description", 1000)))
-    if not name:
-        raise ValueError(f"entry {number}: 'name' is required")
+    fields = text_fields(number, entry, {"name": 64, "url": 2048, "description": 1000})
+    name, url, description = fields["name"], fields["url"], fields["description"]
     if not is_web_url(url):
         raise ValueError(f"entry {number}: 'url' must be an http(s) URL such as https://api.example.com")
     return ApiLine(name, url, description)

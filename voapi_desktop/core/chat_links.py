@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from .json_entries import text_fields
+
 VARIABLES = ("key", "address", "model")
 _VARIABLE = re.compile(r"\{(key|address|model)\}")
 _PARTS = re.compile(r"(?P<origin>[^/?#]*(?://[^/?#]*)?)(?P<path>[^?#]*)(?P<query>\?[^#]*)?(?P<fragment>#.*)?",
@@ -57,22 +59,9 @@ def fill_link(template: str, key: str, address: str, model: str) -> str | None:
     return url if is_web_url(url) else None
 
 
-def _text(number: int, entry: dict, field: str, limit: int) -> str:
-    text = entry.get(field, "")
-    if not isinstance(text, str) or len(text.strip()) > limit:
-        raise ValueError(f"entry {number}: {field!r} must be text of at most {limit} characters")
-    return text.strip()
-
-
 def _link(number: int, entry: object) -> ChatLink:
-    if not isinstance(entry, dict):
-        raise ValueError(f"entry {number} must be an object with name and url")
-    unknown = set(entry) - {"name", "url", "icon"}
-    if unknown:
-        raise ValueError(f"entry {number}: unknown field {sorted(unknown)[0]!r} (name, url, icon)")
-    name, url, icon = (_text(number, entry, f, n) for f, n in (("name", 64), ("url", 2048), ("icon", 512)))
-    if not name:
-        raise ValueError(f"entry {number}: 'name' is required")
+    fields = text_fields(number, entry, {"name": 64, "url": 2048, "icon": 512})
+    name, url, icon = fields["name"], fields["url"], fields["icon"]
     sample = fill_link(url, "sk-x", "http://gateway.example", "m")
     if sample is None:
         raise ValueError(f"entry {number}: 'url' must be an http(s) URL (it may start with {{address}})")

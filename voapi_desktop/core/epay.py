@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Mapping
 from urllib.parse import urlencode
 
+from .json_entries import text_fields
+
 SIGN_TYPE = "MD5"
 TRADE_SUCCESS = "TRADE_SUCCESS"
 _UNSIGNED = frozenset({"sign", "sign_type"})
@@ -102,19 +104,7 @@ def check_pay_methods(value: object) -> None:
 
 
 def _pay_method(number: int, entry: object) -> PayMethod:
-    if not isinstance(entry, dict):
-        raise ValueError(f"entry {number} must be an object with name and type")
-    unknown = set(entry) - {"name", "type", "icon", "color"}
-    if unknown:
-        raise ValueError(f"entry {number}: unknown field {sorted(unknown)[0]!r} (name, type, icon, color)")
-    fields = {}
-    for field, limit in (("name", 64), ("type", 32), ("icon", 512), ("color", 64)):
-        text = entry.get(field, "")
-        if not isinstance(text, str) or len(text.strip()) > limit:
-            raise ValueError(f"entry {number}: {field!r} must be text of at most {limit} characters")
-        fields[field] = text.strip()
-    if not fields["name"]:
-        raise ValueError(f"entry {number}: 'name' is required")
+    fields = text_fields(number, entry, {"name": 64, "type": 32, "icon": 512, "color": 64})
     if not _TYPE_CODE.fullmatch(fields["type"]):
         raise ValueError(f"entry {number}: 'type' must be the gateway's code, such as alipay or wxpay "
                          "(letters, digits, _ and -)")

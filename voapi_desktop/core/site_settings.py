@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .json_entries import text_fields
+
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 _NUMBER = r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:%|deg)?\s*"
 _FUNCTION = re.compile(rf"(?:rgba?|hsla?)\((?:{_NUMBER},){{2}}{_NUMBER}(?:[,/]{_NUMBER})?\)", re.IGNORECASE)
@@ -56,19 +58,7 @@ def check_menu(value: object) -> None:
 
 
 def _entry(number: int, entry: object) -> MenuEntry:
-    if not isinstance(entry, dict):
-        raise ValueError(f"entry {number} must be an object with name and url")
-    unknown = set(entry) - {"name", "url", "icon"}
-    if unknown:
-        raise ValueError(f"entry {number}: unknown field {sorted(unknown)[0]!r} (name, url, icon)")
-    fields = {}
-    for field, limit in (("name", 40), ("url", 1000), ("icon", 1000)):
-        text = entry.get(field, "")
-        if not isinstance(text, str) or len(text.strip()) > limit:
-            raise ValueError(f"entry {number}: {field!r} must be text of at most {limit} characters")
-        fields[field] = text.strip()
-    if not fields["name"]:
-        raise ValueError(f"entry {number}: 'name' is required")
+    fields = text_fields(number, entry, {"name": 40, "url": 1000, "icon": 1000})
     if not _URL.fullmatch(fields["url"]):
         raise ValueError(f"entry {number}: 'url' must be an http(s) link or a path on this site such as /pricing")
     icon = fields["icon"]
