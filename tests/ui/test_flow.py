@@ -8,6 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.ui.conftest import wait_idle
+from voapi_desktop.store.logs import CONSUME
+from voapi_desktop.ui.models.table_model import ROW_ROLE
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +43,11 @@ def _create_key(qtbot, console) -> str:
     return key
 
 
+def consume_rows(logs_page) -> list:
+    rows = [logs_page.model.row_at(i) for i in range(logs_page.model.rowCount())]
+    return [row for row in rows if row.type == CONSUME]
+
+
 def test_a_request_through_the_console_gateway_shows_up_in_logs_and_dashboard(qtbot, gateway_on, upstream):
     console = gateway_on
     assert console.gateway.port and console.gateway.port != 3000
@@ -56,8 +63,12 @@ def test_a_request_through_the_console_gateway_shows_up_in_logs_and_dashboard(qt
 
     logs = console.window.pages["logs"]
     console.window.show_page("logs")
-    qtbot.waitUntil(lambda: logs.model.rowCount() == 1, timeout=10000)
-    row = logs.model.row_at(0)
+    # the console's own changes (channel added, key created) are MANAGE rows of the audit trail; the request is
+    # the one consume row
+    qtbot.waitUntil(lambda: len(consume_rows(logs)) == 1, timeout=10000)
+    [row] = consume_rows(logs)
+    view = logs.table.model()
+    logs.table.selectRow(next(i for i in range(view.rowCount()) if view.index(i, 0).data(ROW_ROLE) is row))
     assert (row.model_name, row.token_name, row.prompt_tokens) == ("gpt-4o-mini", "flow-key", reply.usage.prompt_tokens)
     assert "model_ratio" in row.other or "model_price" in row.other
     assert logs.detail.row == row and "flow-key" in logs.detail.toPlainText()
