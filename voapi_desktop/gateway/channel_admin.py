@@ -10,10 +10,9 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import urlsplit
 
-import httpx
 import orjson
 
 from ..core.channel_types import BY_ID, find_type
@@ -23,9 +22,11 @@ from ..store.channels import ChannelInfo
 from ..store.errors import InvalidInput, ServiceError
 from .errors import upstream_message
 
+if TYPE_CHECKING:  # the client is imported where it is used: the idle gateway does without it
+    import httpx
+
 ANTHROPIC_VERSION = "2023-06-01"
 TIMEOUT_SECONDS = 15.0
-TIMEOUT = httpx.Timeout(TIMEOUT_SECONDS, connect=5.0)
 GEMINI_MAX_PAGES = 10
 
 
@@ -65,6 +66,7 @@ def _base(channel: ChannelInfo) -> str:
 
 def _get(client: httpx.Client, url: str, key: str, headers: dict, params: dict | None = None) -> dict:
     """GET a JSON object; UpstreamError naming the host, the status and the upstream's message otherwise."""
+    import httpx
     host = urlsplit(url).netloc
     try:
         response = client.get(url, headers=headers, params=params)
@@ -86,7 +88,8 @@ def _get(client: httpx.Client, url: str, key: str, headers: dict, params: dict |
 
 
 def _client() -> httpx.Client:
-    return httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    import httpx  # here: the idle gateway does without it
+    return httpx.Client(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=5.0), follow_redirects=False)
 
 
 # --- model lists -----------------------------------------------------------------------------

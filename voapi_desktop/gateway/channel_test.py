@@ -10,7 +10,6 @@ import random
 import time
 from dataclasses import dataclass
 
-import httpx
 
 from ..core.routing import map_model
 from ..core.settings import Settings
@@ -73,6 +72,7 @@ async def test_channel(channel: ChannelInfo, settings: Settings, model: str = ""
     model = test_model_for(channel, model)
     _, key = pick_key(channel, {}, random)
     url, headers, body = _request(channel, model, settings, key)
+    import httpx  # here: the idle gateway does without it
     timeout = httpx.Timeout(settings["FIRST_BYTE_TIMEOUT"] or 60, connect=settings["CONNECT_TIMEOUT"] or 10)
     started = time.perf_counter()
     try:

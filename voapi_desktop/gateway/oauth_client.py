@@ -7,13 +7,13 @@ ProviderError whose message says which provider failed and why, never a tracebac
 
 from __future__ import annotations
 
-from typing import Mapping
-
-import httpx
+from typing import TYPE_CHECKING, Mapping
 
 from ..core.oauth import OAuthProvider, ProviderError, ProviderUser
 
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+if TYPE_CHECKING:  # the client is imported where it is used: the idle gateway does without it
+    import httpx
+
 USER_AGENT = "VoAPI-Desktop"  # GitHub's API refuses requests without a User-Agent
 
 
@@ -32,9 +32,10 @@ def _json(provider: OAuthProvider, response: httpx.Response, what: str) -> objec
 async def fetch_account(provider: OAuthProvider, settings: Mapping[str, object], code: str,
                         redirect_uri: str) -> ProviderUser:
     """The provider account that authorized `code`."""
+    import httpx  # here: the idle gateway does without it
     url, headers, form = provider.token_request(settings, code, redirect_uri)
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False,
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0), follow_redirects=False,
                                      headers={"User-Agent": USER_AGENT}) as client:
             answer = await client.post(url, data=form, headers=headers)
             token = provider.access_token(_json(provider, answer, "exchanging the sign-in code"))

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 
-import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 _TAGS = {"a", "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -20,7 +18,9 @@ _SCHEMES = {"http", "https", "mailto"}
 
 
 @functools.lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+def _parser():
+    """Built at the first Markdown shown (imported then: the idle gateway does without it)."""
+    from markdown_it import MarkdownIt
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 
 
@@ -29,6 +29,7 @@ def render_markdown(text: str) -> Markup:
     """`text` as sanitized HTML, ready for a template (Markup is not escaped again)."""
     if not text or not text.strip():
         return Markup("")
+    import nh3
     html = _parser().render(text)
     clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,
                       link_rel="noopener noreferrer nofollow")
