@@ -115,7 +115,9 @@ def test_sign_up_to_usage_in_the_browser(gateway, upstream, page):
     shoot(page, "usage")
 
     page.set_viewport_size(PHONE)
-    assert not page.locator("#sidebar").is_visible() or page.locator("#sidebar").bounding_box()["x"] < 0
+    # at phone width the sidebar slides out of view (a CSS transition: wait for it, do not sample it)
+    page.wait_for_function("(() => { const box = document.getElementById('sidebar').getBoundingClientRect();"
+                           " return box.right <= 0 || box.width === 0; })()")
     page.click("[aria-controls=sidebar]")
     page.wait_for_function("document.getElementById('sidebar').getBoundingClientRect().x >= 0")
     page.screenshot(path=SHOTS / "portal-sidebar-phone.png")
