@@ -134,20 +134,21 @@ def ban_user(user_id: int, reason: str) -> bool:
     second log row, so concurrent requests crossing a threshold ban once. The
     root user is never disabled: that would lock the owner out.
     """
-    reason = reason.strip() or "risk control"
+    return _set_status(user_id, STATUS_DISABLED, (User.status == STATUS_ENABLED) & (User.role != ROLE_ROOT),
+                       BANNED + (reason.strip() or "risk control"))
+
+
+def _set_status(user_id: int, status: int, allowed, content: str) -> bool:
+    """Move one user to `status` where `allowed` holds, with a SYSTEM log row in the same transaction."""
     with write_transaction():
-        changed = User.update(status=STATUS_DISABLED).where(
-            (User.id == user_id) & (User.status == STATUS_ENABLED) & (User.role != ROLE_ROOT)).execute()
+        changed = User.update(status=status).where((User.id == user_id) & allowed).execute()
         if changed:
             username = User.select(User.username).where(User.id == user_id).scalar() or ""
-            Log.insert(LogEntry(SYSTEM, user_id=user_id, username=username,
-                                content=BANNED + reason).row()).execute()
+            Log.insert(LogEntry(SYSTEM, user_id=user_id, username=username, content=content).row()).execute()
     if changed:
         publish("user")
         publish("log")
     return bool(changed)
-
-
 
 def list_bans() -> list[BanInfo]:
     """Disabled users, newest ban first, each with the reason and time of its last ban record."""
@@ -170,15 +171,5 @@ def list_bans() -> list[BanInfo]:
 
 def unban_user(user_id: int, reason: str = "") -> bool:
     """Enable a disabled user again, with a SYSTEM log row; True when this call enabled them."""
-    reason = reason.strip() or "ban lifted"
-    with write_transaction():
-        changed = User.update(status=STATUS_ENABLED).where(
-            (User.id == user_id) & (User.status == STATUS_DISABLED)).execute()
-        if changed:
-            username = User.select(User.username).where(User.id == user_id).scalar() or ""
-            Log.insert(LogEntry(SYSTEM, user_id=user_id, username=username,
-                                content=LIFTED + reason).row()).execute()
-    if changed:
-        publish("user")
-        publish("log")
-    return bool(changed)
+    return _set_status(user_id, STATUS_ENABLED, User.status == STATUS_DISABLED,
+                       LIFTED + (reason.strip() or "ban lifted"))
