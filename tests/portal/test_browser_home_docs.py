@@ -1,5 +1,6 @@
 """The home and docs pages in a real browser (Playwright driving Debian's headless Chromium): the typewriter
-types, nothing errs, the docs copy button copies the example with the full key. Screenshots at both widths."""
+types, nothing errs, the docs copy button copies the example with the full key, and the keys page's copy
+button (portal.js's copyText and tokenKey, which docs.js shares) copies a full key. Screenshots at both widths."""
 
 from __future__ import annotations
 
@@ -48,14 +49,18 @@ def test_home_types_its_notes_and_lays_out_at_both_widths(watched):
     assert width <= PHONE["width"], f"the phone layout scrolls sideways ({width}px)"
 
 
+def sign_in(page, username: str, next_path: str) -> None:
+    page.goto(f"/console/login?next={next_path.replace('/', '%2F')}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"**{next_path}")
+
+
 def test_docs_copy_button_copies_the_example_with_the_full_key(watched):
     add_user("alice")
     key = make_token("laptop", username="alice")
-    watched.goto("/console/login?next=%2Fdocs")
-    watched.fill("input[name=username]", "alice")
-    watched.fill("input[name=password]", PASSWORD)
-    watched.click("form button[type=submit]")
-    watched.wait_for_url("**/docs")
+    sign_in(watched, "alice", "/docs")
     assert key not in watched.content()
     watched.click("#docs-anthropic [data-tab=anthropic-python]")
     assert watched.locator("#code-anthropic-python").is_visible() and watched.locator("#code-anthropic-curl").is_hidden()
@@ -67,3 +72,14 @@ def test_docs_copy_button_copies_the_example_with_the_full_key(watched):
     watched.click("[data-reveal-key]")
     watched.wait_for_function(f"document.getElementById('docs-key-value').textContent === '{key}'")
     shoot(watched, "docs")
+
+
+def test_keys_page_copy_button_copies_the_full_key_and_says_so(watched):
+    add_user("bob")
+    key = make_token("phone", username="bob")
+    sign_in(watched, "bob", "/console/keys")
+    assert key not in watched.content()
+    watched.click("#keys-table [data-copy-key]")
+    watched.wait_for_selector("#toast.ok")
+    assert watched.text_content("#toast") == "copied"
+    assert watched.evaluate("navigator.clipboard.readText()") == key

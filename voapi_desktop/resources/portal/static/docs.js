@@ -1,50 +1,16 @@
 /* The docs page: example tabs, copy buttons, and the signed-in visitor's key revealed or copied on demand.
-   The page holds only a masked key; the full one comes from POST /api/token/{id}/key (with the
-   New-Api-User header the API requires) when the visitor asks. Written for this project (MIT). */
+   The page holds only a masked key; the full one comes from POST /api/token/{id}/key (portal.js's
+   tokenKey, with the New-Api-User header the API requires) when the visitor asks. Written for this project (MIT). */
 (function () {
   "use strict";
-  const texts = JSON.parse(document.body.dataset.texts || "{}");
+  const portal = window.VoapiPortal;  // portal.js, loaded before this script
   let fullKey = null;
-
-  function text(key, fallback) { return texts[key] || fallback; }
-
-  function toast(message, ok) {
-    const box = document.getElementById("toast");
-    if (!box) { return; }
-    box.textContent = message;
-    box.className = "toast " + (ok ? "ok" : "bad");
-    box.hidden = false;
-  }
 
   async function loadKey() {
     const holder = document.getElementById("docs-key");
     if (!holder || !holder.dataset.tokenId) { return null; }
-    if (fullKey) { return fullKey; }
-    try {
-      const response = await fetch("/api/token/" + encodeURIComponent(holder.dataset.tokenId) + "/key", {
-        method: "POST", credentials: "same-origin",
-        headers: {"Accept": "application/json", "New-Api-User": document.body.dataset.userId || ""}});
-      const answer = await response.json();
-      if (!answer.success) { toast(answer.message || text("js.failed", "the request failed"), false); return null; }
-      fullKey = answer.data.key;
-    } catch (error) {
-      toast(text("js.no_answer", "the gateway did not answer") + ": " + error.message, false);
-    }
+    if (!fullKey) { fullKey = await portal.tokenKey(holder.dataset.tokenId); }
     return fullKey;
-  }
-
-  async function copyText(value) {
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch (error) {
-      const area = document.createElement("textarea");
-      area.value = value;
-      document.body.appendChild(area);
-      area.select();
-      document.execCommand("copy");
-      area.remove();
-    }
-    toast(text("js.copied", "copied"), true);
   }
 
   async function codeText(block) {
@@ -78,8 +44,8 @@
     const target = event.target.closest("[data-tab],[data-copy-code],[data-copy-docs-key],[data-reveal-key]");
     if (!target) { return; }
     if (target.dataset.tab) { showTab(target); }
-    else if (target.hasAttribute("data-copy-code")) { await copyText(await codeText(target.closest(".code-block"))); }
-    else if (target.hasAttribute("data-copy-docs-key")) { const key = await loadKey(); if (key) { await copyText(key); } }
+    else if (target.hasAttribute("data-copy-code")) { await portal.copyText(await codeText(target.closest(".code-block"))); }
+    else if (target.hasAttribute("data-copy-docs-key")) { const key = await loadKey(); if (key) { await portal.copyText(key); } }
     else if (target.hasAttribute("data-reveal-key")) { await toggleReveal(target); }
   });
 

@@ -1,7 +1,8 @@
 /* VoAPI Desktop portal: forms and buttons that call the REST API, the mobile sidebar, copy buttons.
    Written for this project (MIT, like the rest of it); no third-party code, no build step.
    Every call sends the New-Api-User header, which the API requires with a session cookie:
-   a page on another site cannot set it, so these writes are safe from cross-site requests. */
+   a page on another site cannot set it, so these writes are safe from cross-site requests.
+   Page scripts loaded after this one (docs.js) use window.VoapiPortal: text, toast, api, copyText, tokenKey. */
 (function () {
   "use strict";
   const userId = document.body.dataset.userId || "";
@@ -87,12 +88,12 @@
     }
   }
 
-  async function copyText(text) {
+  async function copyText(value) {
     try {
-      await navigator.clipboard.writeText(text);
+      await navigator.clipboard.writeText(value);
     } catch (error) {
       const area = document.createElement("textarea");
-      area.value = text;
+      area.value = value;
       document.body.appendChild(area);
       area.select();
       document.execCommand("copy");
@@ -101,9 +102,15 @@
     toast(text("js.copied", "copied"), true);
   }
 
+  // A key's full value (the pages hold only masked keys), or null after a toast saying why not.
+  async function tokenKey(id) {
+    const answer = await api("POST", "/api/token/" + encodeURIComponent(id) + "/key");
+    return answer.success ? answer.data.key : null;
+  }
+
   async function copyKey(id) {
-    const answer = await api("POST", "/api/token/" + id + "/key");
-    if (answer.success) { await copyText(answer.data.key); }
+    const key = await tokenKey(id);
+    if (key) { await copyText(key); }
   }
 
   async function sendCode(button) {
@@ -133,6 +140,8 @@
     try { dismissed = localStorage.getItem(NOTICE_KEY); } catch (error) { /* private mode */ }
     if (banner && dismissed === banner.dataset.noticeId) { banner.hidden = true; }
   }
+
+  window.VoapiPortal = {text: text, toast: toast, api: api, copyText: copyText, tokenKey: tokenKey};
 
   document.addEventListener("submit", function (event) {
     if (event.target.dataset.api) { submitForm(event); }
