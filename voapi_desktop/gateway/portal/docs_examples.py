@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from string import Template
 
 KEY = "\x00KEY\x00"  # where the key goes; never part of a base URL or a model name
 PLACEHOLDER_KEY = "sk-your-key"
@@ -34,72 +35,81 @@ def example_model(models: list[str]) -> str:
     return next((m for m in models if _SAFE_MODEL.fullmatch(m)), FALLBACK_MODEL)
 
 
-def _openai(base: str, model: str) -> Dialect:
-    q = json.dumps
-    return Dialect("openai", "/v1/chat/completions", (
-        Example("curl", f"curl {base}/v1/chat/completions \\\n"
-                        f"  -H \"Content-Type: application/json\" \\\n"
-                        f"  -H \"Authorization: Bearer {KEY}\" \\\n"
-                        f"  -d '{{\"model\": {q(model)}, \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}]}}'"),
-        Example("python", f"from openai import OpenAI\n\n"
-                          f"client = OpenAI(base_url={q(base + '/v1')}, api_key=\"{KEY}\")\n"
-                          f"reply = client.chat.completions.create(\n"
-                          f"    model={q(model)},\n"
-                          f"    messages=[{{\"role\": \"user\", \"content\": \"Hello\"}}],\n)\n"
-                          f"print(reply.choices[0].message.content)"),
-        Example("node", f"import OpenAI from \"openai\";\n\n"
-                        f"const client = new OpenAI({{ baseURL: {q(base + '/v1')}, apiKey: \"{KEY}\" }});\n"
-                        f"const reply = await client.chat.completions.create({{\n"
-                        f"  model: {q(model)},\n"
-                        f"  messages: [{{ role: \"user\", content: \"Hello\" }}],\n}});\n"
-                        f"console.log(reply.choices[0].message.content);"),
-    ))
+# Each dialect's request path and its examples as string.Template text: $base is the gateway's address,
+# $key the key slot, $model the model; the *_json forms are JSON-quoted (a Python and JS string literal).
+_DIALECTS = (
+    ("openai", "/v1/chat/completions", {
+        "curl": r"""curl $base/v1/chat/completions \
+  -H "Content-Type: application/json" \
+  -H "Authorization: Bearer $key" \
+  -d '{"model": $model_json, "messages": [{"role": "user", "content": "Hello"}]}'""",
+        "python": """from openai import OpenAI
 
+client = OpenAI(base_url=$base_v1_json, api_key="$key")
+reply = client.chat.completions.create(
+    model=$model_json,
+    messages=[{"role": "user", "content": "Hello"}],
+)
+print(reply.choices[0].message.content)""",
+        "node": """import OpenAI from "openai";
 
-def _anthropic(base: str, model: str) -> Dialect:
-    q = json.dumps
-    return Dialect("anthropic", "/v1/messages", (
-        Example("curl", f"curl {base}/v1/messages \\\n"
-                        f"  -H \"content-type: application/json\" \\\n"
-                        f"  -H \"x-api-key: {KEY}\" \\\n"
-                        f"  -H \"anthropic-version: 2023-06-01\" \\\n"
-                        f"  -d '{{\"model\": {q(model)}, \"max_tokens\": 1024, "
-                        f"\"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}]}}'"),
-        Example("python", f"import anthropic\n\n"
-                          f"client = anthropic.Anthropic(base_url={q(base)}, api_key=\"{KEY}\")\n"
-                          f"message = client.messages.create(\n"
-                          f"    model={q(model)},\n    max_tokens=1024,\n"
-                          f"    messages=[{{\"role\": \"user\", \"content\": \"Hello\"}}],\n)\n"
-                          f"print(message.content[0].text)"),
-        Example("node", f"import Anthropic from \"@anthropic-ai/sdk\";\n\n"
-                        f"const client = new Anthropic({{ baseURL: {q(base)}, apiKey: \"{KEY}\" }});\n"
-                        f"const message = await client.messages.create({{\n"
-                        f"  model: {q(model)},\n  max_tokens: 1024,\n"
-                        f"  messages: [{{ role: \"user\", content: \"Hello\" }}],\n}});\n"
-                        f"console.log(message.content[0].text);"),
-    ))
+const client = new OpenAI({ baseURL: $base_v1_json, apiKey: "$key" });
+const reply = await client.chat.completions.create({
+  model: $model_json,
+  messages: [{ role: "user", content: "Hello" }],
+});
+console.log(reply.choices[0].message.content);""",
+    }),
+    ("anthropic", "/v1/messages", {
+        "curl": r"""curl $base/v1/messages \
+  -H "content-type: application/json" \
+  -H "x-api-key: $key" \
+  -H "anthropic-version: 2023-06-01" \
+  -d '{"model": $model_json, "max_tokens": 1024, "messages": [{"role": "user", "content": "Hello"}]}'""",
+        "python": """import anthropic
 
+client = anthropic.Anthropic(base_url=$base_json, api_key="$key")
+message = client.messages.create(
+    model=$model_json,
+    max_tokens=1024,
+    messages=[{"role": "user", "content": "Hello"}],
+)
+print(message.content[0].text)""",
+        "node": """import Anthropic from "@anthropic-ai/sdk";
 
-def _gemini(base: str, model: str) -> Dialect:
-    q = json.dumps
-    return Dialect("gemini", f"/v1beta/models/{model}:generateContent", (
-        Example("curl", f"curl \"{base}/v1beta/models/{model}:generateContent\" \\\n"
-                        f"  -H \"Content-Type: application/json\" \\\n"
-                        f"  -H \"x-goog-api-key: {KEY}\" \\\n"
-                        f"  -d '{{\"contents\": [{{\"parts\": [{{\"text\": \"Hello\"}}]}}]}}'"),
-        Example("python", f"from google import genai\nfrom google.genai import types\n\n"
-                          f"client = genai.Client(api_key=\"{KEY}\", "
-                          f"http_options=types.HttpOptions(base_url={q(base)}))\n"
-                          f"reply = client.models.generate_content(model={q(model)}, contents=\"Hello\")\n"
-                          f"print(reply.text)"),
-        Example("node", f"import {{ GoogleGenAI }} from \"@google/genai\";\n\n"
-                        f"const ai = new GoogleGenAI({{ apiKey: \"{KEY}\", httpOptions: {{ baseUrl: {q(base)} }} }});\n"
-                        f"const reply = await ai.models.generateContent({{ model: {q(model)}, contents: \"Hello\" }});\n"
-                        f"console.log(reply.text);"),
-    ))
+const client = new Anthropic({ baseURL: $base_json, apiKey: "$key" });
+const message = await client.messages.create({
+  model: $model_json,
+  max_tokens: 1024,
+  messages: [{ role: "user", content: "Hello" }],
+});
+console.log(message.content[0].text);""",
+    }),
+    ("gemini", "/v1beta/models/$model:generateContent", {
+        "curl": r"""curl "$base/v1beta/models/$model:generateContent" \
+  -H "Content-Type: application/json" \
+  -H "x-goog-api-key: $key" \
+  -d '{"contents": [{"parts": [{"text": "Hello"}]}]}'""",
+        "python": """from google import genai
+from google.genai import types
+
+client = genai.Client(api_key="$key", http_options=types.HttpOptions(base_url=$base_json))
+reply = client.models.generate_content(model=$model_json, contents="Hello")
+print(reply.text)""",
+        "node": """import { GoogleGenAI } from "@google/genai";
+
+const ai = new GoogleGenAI({ apiKey: "$key", httpOptions: { baseUrl: $base_json } });
+const reply = await ai.models.generateContent({ model: $model_json, contents: "Hello" });
+console.log(reply.text);""",
+    }),
+)
 
 
 def dialects(base: str, model: str) -> tuple[Dialect, ...]:
     """Examples for the OpenAI, Anthropic and Gemini dialects against `base` (no trailing slash)."""
     base = base.rstrip("/")
-    return _openai(base, model), _anthropic(base, model), _gemini(base, model)
+    values = {"base": base, "base_json": json.dumps(base), "base_v1_json": json.dumps(base + "/v1"),
+              "model": model, "model_json": json.dumps(model), "key": KEY}
+    return tuple(Dialect(dialect_id, Template(path).substitute(values),
+                         tuple(Example(language, Template(code).substitute(values)) for language, code in codes.items()))
+                 for dialect_id, path, codes in _DIALECTS)
