@@ -10,6 +10,7 @@ from ..core.netaddr import parse_allow_list
 from .changes import publish
 from .errors import InvalidInput, NotFound
 from .tables import Token, User
+from .transactions import write_transaction
 
 ENABLED, DISABLED, EXPIRED, EXHAUSTED = 1, 2, 3, 4
 STATUS_NAMES = {ENABLED: "enabled", DISABLED: "disabled", EXPIRED: "expired", EXHAUSTED: "exhausted"}
@@ -100,32 +101,35 @@ def update_token(token_id: int, *, name: str | None = None, quota: int | None = 
                  expires_at: int | None = None, allow_ips: str | None = None, group: str | None = None,
                  status: int | None = None) -> TokenInfo:
     """Change some fields of a token (None leaves a field as it is); quota is what remains to spend."""
-    row = Token.get_or_none((Token.id == token_id) & Token.deleted_at.is_null())
-    if row is None:
-        raise NotFound(f"no token with id {token_id}")
-    if name is not None:
-        _check_name(name)
-        row.name = name.strip()
-    if quota is not None:
-        _check_quota(quota)
-        row.remain_quota = quota
-    if unlimited is not None:
-        row.unlimited_quota = bool(unlimited)
-    if models is not None:
-        models = [m.strip() for m in models if m.strip()]
-        row.model_limits_enabled, row.model_limits = bool(models), ",".join(models)
-    if expires_at is not None and expires_at != row.expired_time:
-        _check_expiry(expires_at)
-        row.expired_time = expires_at
-    if allow_ips is not None:
-        row.allow_ips = str(_allow_list(allow_ips))
-    if group is not None:
-        row.group = group.strip()
-    if status is not None:
-        if status not in (ENABLED, DISABLED):
-            raise InvalidInput("a token can only be set enabled or disabled")
-        row.status = status
-    row.save()
+    # Read and save under the write lock: save() writes every column, and the ledger writer may be
+    # charging this key (used_quota, remain_quota) in between; a plain read would undo that charge.
+    with write_transaction():
+        row = Token.get_or_none((Token.id == token_id) & Token.deleted_at.is_null())
+        if row is None:
+            raise NotFound(f"no token with id {token_id}")
+        if name is not None:
+            _check_name(name)
+            row.name = name.strip()
+        if quota is not None:
+            _check_quota(quota)
+            row.remain_quota = quota
+        if unlimited is not None:
+            row.unlimited_quota = bool(unlimited)
+        if models is not None:
+            models = [m.strip() for m in models if m.strip()]
+            row.model_limits_enabled, row.model_limits = bool(models), ",".join(models)
+        if expires_at is not None and expires_at != row.expired_time:
+            _check_expiry(expires_at)
+            row.expired_time = expires_at
+        if allow_ips is not None:
+            row.allow_ips = str(_allow_list(allow_ips))
+        if group is not None:
+            row.group = group.strip()
+        if status is not None:
+            if status not in (ENABLED, DISABLED):
+                raise InvalidInput("a token can only be set enabled or disabled")
+            row.status = status
+        row.save()
     publish("token")
     owner = User.get_or_none(User.id == row.user_id)
     return to_info(row, owner.username if owner else "")
