@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.ui.model_checks import check_with_rows_and_empty, proxied
 from tests.ui.seed import seed
 from voapi_desktop.store import channels, tokens, users
 from voapi_desktop.ui.models.channel_table import ChannelTableModel
 from voapi_desktop.ui.models.log_table import LogTableModel
-from voapi_desktop.ui.models.proxy import PageProxy, SearchProxy
+from voapi_desktop.ui.models.proxy import SearchProxy
 from voapi_desktop.ui.models.table_model import ROW_ROLE
 from voapi_desktop.ui.models.token_table import TokenTableModel
 from voapi_desktop.ui.models.user_table import UserTableModel
@@ -28,23 +29,14 @@ MODELS = [(ChannelTableModel, "channel"), (TokenTableModel, "token"), (UserTable
 @pytest.mark.parametrize("model_class, kind", MODELS)
 def test_table_model_passes_the_model_tester(qtmodeltester, console, model_class, kind):
     seed()
-    model = model_class(console.ctx)
-    model.set_rows(_rows(kind))
-    assert model.rowCount() > 0
-    qtmodeltester.check(model)
-    qtmodeltester.check(model, force_py=True)
-    model.set_rows([])
-    qtmodeltester.check(model)
+    check_with_rows_and_empty(qtmodeltester, model_class(console.ctx), _rows(kind))
 
 
 @pytest.mark.parametrize("model_class, kind", MODELS)
 def test_search_and_page_proxies_pass_the_model_tester(qtmodeltester, console, model_class, kind):
     seed()
     model = model_class(console.ctx)
-    search = SearchProxy()
-    search.setSourceModel(model)
-    page = PageProxy(page_size=2)
-    page.setSourceModel(search)
+    search, page = proxied(model, page_size=2)
     model.set_rows(_rows(kind))
     search.sort(1, Qt.DescendingOrder)
     search.set_search("a")
@@ -83,10 +75,7 @@ def test_search_words_and_predicates_filter_rows(console):
 def test_page_proxy_shows_one_page_of_the_sorted_rows(console):
     seed()
     model = LogTableModel(console.ctx)
-    search = SearchProxy()
-    search.setSourceModel(model)
-    page = PageProxy(page_size=25)
-    page.setSourceModel(search)
+    _search, page = proxied(model, page_size=25)
     model.set_rows(query_logs(LogFilter(), page_size=60)[0])
     assert (page.rowCount(), page.page_count()) == (25, 3)
     page.set_page(2)

@@ -11,11 +11,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.conftest import wait_idle
+from tests.ui.model_checks import check_with_rows_and_empty, proxied
 from voapi_desktop.core.settings import Settings
 from voapi_desktop.store import checkin, redemptions, users
 from voapi_desktop.store.options import load_options
 from voapi_desktop.ui.actions.redemptions import load_codes
-from voapi_desktop.ui.models.proxy import PageProxy, SearchProxy
 from voapi_desktop.ui.models.redemption_table import RedemptionTableModel
 
 
@@ -38,22 +38,16 @@ def test_the_code_table_model_passes_the_model_tester(qtmodeltester, console):
     redemptions.create_codes("", 1, 1, expires_at=2**40)
     redemptions.redeem(used, users.find_user("root").id)
     model = RedemptionTableModel(console.ctx)
-    model.set_rows(load_codes())
-    assert model.rowCount() == 3
-    qtmodeltester.check(model)
-    qtmodeltester.check(model, force_py=True)
-    model.set_rows([])
-    qtmodeltester.check(model)
+    rows = load_codes()
+    assert len(rows) == 3
+    check_with_rows_and_empty(qtmodeltester, model, rows)
 
 
 def test_the_code_table_behind_the_search_and_page_proxies_passes_the_model_tester(qtmodeltester, console):
     redemptions.create_codes("promo", 500_000, 3)
     redemptions.create_codes("other", 1, 1)
     model = RedemptionTableModel(console.ctx)
-    search = SearchProxy()
-    search.setSourceModel(model)
-    paged = PageProxy(page_size=2)
-    paged.setSourceModel(search)
+    search, paged = proxied(model, page_size=2)
     model.set_rows(load_codes())
     search.sort(3, Qt.DescendingOrder)
     search.set_search("promo")

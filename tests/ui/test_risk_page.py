@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.conftest import add_channel, make_token
+from tests.ui.model_checks import check_with_rows_and_empty
 from tests.ui.conftest import wait_idle
 from voapi_desktop.core import clock
 from voapi_desktop.store import risk, users
@@ -39,12 +40,7 @@ def test_both_risk_table_models_pass_the_model_tester(qtmodeltester, console):
     risk.ban_user(alice.id, "too many hits")
     for model, rows in ((RiskEventTableModel(console.ctx), risk.list_risk_events()),
                         (BanTableModel(console.ctx), risk.list_bans())):
-        model.set_rows(rows)
-        assert model.rowCount() > 0
-        qtmodeltester.check(model)
-        qtmodeltester.check(model, force_py=True)
-        model.set_rows([])
-        qtmodeltester.check(model)
+        check_with_rows_and_empty(qtmodeltester, model, rows)
 
 
 def test_a_hit_recorded_by_the_service_appears_with_its_words_and_filters_by_user_and_time(qtbot, console):
