@@ -5,6 +5,7 @@ from __future__ import annotations
 import bcrypt
 import pytest
 
+from tests.conftest import make_token
 from tests.e2e import helpers
 from voapi_desktop.store import users
 
@@ -15,6 +16,12 @@ def cheap_password_hashes(monkeypatch):
     that is most of a test's time. Passwords are not what these tests are about."""
     monkeypatch.setattr(users, "hash_password",
                         lambda password: bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode())
+
+
+@pytest.fixture
+def key(gateway) -> str:
+    """A full key (sk-...) of root's, unlimited."""
+    return make_token()
 
 
 @pytest.fixture

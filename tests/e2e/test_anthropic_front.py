@@ -10,6 +10,7 @@ tokens on both the Anthropic and the OpenAI routes; DEFAULT_REPLY is 4 words (ou
 from __future__ import annotations
 
 import json
+from contextlib import closing
 
 import anthropic
 import httpx
@@ -31,15 +32,9 @@ EVENT_ORDER = ["message_start", "content_block_start", "ping"]
 
 
 @pytest.fixture
-def key(gateway) -> str:
-    return make_token()
-
-
-@pytest.fixture
 def client(gateway, key):
-    made = anthropic_client(gateway, key)
-    yield made
-    made.close()
+    with closing(anthropic_client(gateway, key)) as made:
+        yield made
 
 
 @pytest.fixture
@@ -68,6 +63,32 @@ def assert_anthropic_order(names: list[str], deltas: int) -> None:
         ["content_block_stop", "message_delta", "message_stop"]
 
 
+def hello_stream_events(gateway, key: str) -> list[tuple[str | None, dict | str]]:
+    """HELLO streamed without the SDK: its events, checked to be an SSE stream in Anthropic's order."""
+    answer = raw_stream(gateway, key, {"model": CLAUDE, "max_tokens": 100, "messages": HELLO})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    events = sse_events(answer.content)
+    assert_anthropic_order([name for name, _ in events], 4)
+    assert all(data["type"] == name for name, data in events)  # data.type repeats the event name
+    return events
+
+
+def stream_with_sdk_helpers(client, **params) -> tuple[str, anthropic.types.Message]:
+    """HELLO streamed with the SDK's stream helpers: the text as it came, and the final message."""
+    with client.messages.stream(model=CLAUDE, max_tokens=100, messages=HELLO, **params) as stream:
+        return "".join(stream.text_stream), stream.get_final_message()
+
+
+def assert_streamed_reply_billed(gateway, text: str, final, prompt_tokens: int) -> None:
+    """The whole reply came, ended by end_turn, and one streamed consume row bills the usage it reported."""
+    assert text == final.content[0].text == DEFAULT_REPLY
+    assert final.stop_reason == "end_turn"
+    assert (final.usage.input_tokens, final.usage.output_tokens) == (prompt_tokens, 4)
+    [row] = consume_logs(gateway)
+    assert (row["prompt_tokens"], row["completion_tokens"], row["is_stream"]) == (prompt_tokens, 4, True)
+
+
 # --- Anthropic channel: pass-through --------------------------------------------------------------
 
 
@@ -93,25 +114,13 @@ def test_non_stream_to_an_anthropic_channel_is_passed_through_with_the_channel_k
 
 
 def test_stream_to_an_anthropic_channel_with_the_sdk_helpers(gateway, upstream, claude_channel, client):
-    with client.messages.stream(model=CLAUDE, max_tokens=100, messages=HELLO) as stream:
-        text = "".join(stream.text_stream)
-        final = stream.get_final_message()
-    assert text == DEFAULT_REPLY
-    assert final.content[0].text == DEFAULT_REPLY
-    assert final.stop_reason == "end_turn"
-    assert (final.usage.input_tokens, final.usage.output_tokens) == (5, 4)
+    text, final = stream_with_sdk_helpers(client)
+    assert_streamed_reply_billed(gateway, text, final, prompt_tokens=5)
     assert upstream.requests[-1].json["stream"] is True
-    [row] = consume_logs(gateway)
-    assert (row["prompt_tokens"], row["completion_tokens"], row["is_stream"]) == (5, 4, True)
 
 
 def test_stream_events_come_in_anthropic_order_from_an_anthropic_channel(gateway, upstream, claude_channel, key):
-    answer = raw_stream(gateway, key, {"model": CLAUDE, "max_tokens": 100, "messages": HELLO})
-    assert answer.status_code == 200
-    assert answer.headers["content-type"].startswith("text/event-stream")
-    events = sse_events(answer.content)
-    assert_anthropic_order([name for name, _ in events], 4)
-    assert all(data["type"] == name for name, data in events)  # data.type repeats the event name
+    events = hello_stream_events(gateway, key)
     [delta] = [data for name, data in events if name == "message_delta"]
     assert delta["usage"]["output_tokens"] == 4  # cumulative: the whole reply, not the last increment
     [sent] = upstream.requests
@@ -209,25 +218,14 @@ def test_tools_are_translated_and_a_tool_call_comes_back_as_tool_use(gateway, up
 
 
 def test_stream_to_an_openai_channel_with_the_sdk_helpers(gateway, upstream, gpt_channel, client):
-    with client.messages.stream(model=CLAUDE, max_tokens=100, system="Be terse.", messages=HELLO) as stream:
-        text = "".join(stream.text_stream)
-        final = stream.get_final_message()
-    assert text == DEFAULT_REPLY
-    assert final.stop_reason == "end_turn"
-    assert (final.usage.input_tokens, final.usage.output_tokens) == (10, 4)
+    text, final = stream_with_sdk_helpers(client, system="Be terse.")
+    assert_streamed_reply_billed(gateway, text, final, prompt_tokens=10)
     sent = upstream.requests[-1].json
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
-    [row] = consume_logs(gateway)
-    assert (row["prompt_tokens"], row["completion_tokens"], row["is_stream"]) == (10, 4, True)
 
 
 def test_translated_stream_events_come_in_anthropic_order(gateway, upstream, gpt_channel, key):
-    answer = raw_stream(gateway, key, {"model": CLAUDE, "max_tokens": 100, "messages": HELLO})
-    assert answer.status_code == 200
-    assert answer.headers["content-type"].startswith("text/event-stream")
-    events = sse_events(answer.content)
-    assert_anthropic_order([name for name, _ in events], 4)
-    assert all(data["type"] == name for name, data in events)
+    events = hello_stream_events(gateway, key)
     start = events[0][1]["message"]
     assert (start["model"], start["role"], start["content"]) == (CLAUDE, "assistant", [])
     [delta] = [data for name, data in events if name == "message_delta"]

@@ -182,6 +182,14 @@ def assert_billed_for(gateway, user_id: int, route: Route, received: str) -> Non
     assert spent == row["quota"] == row["prompt_tokens"] + row["completion_tokens"]
 
 
+def assert_cut_short_and_billed(gateway, user_id: int, route: Route, response) -> None:
+    """The stream ended with an error event after part of the reply, and was billed for that part."""
+    assert route.stream_end(response) == "error"
+    received = route.text(response, stream=True)
+    assert received and received != REPLY
+    assert_billed_for(gateway, user_id, route, received)
+
+
 # --- timeouts and trickles ---------------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -194,10 +202,7 @@ def test_a_trickle_slower_than_the_idle_timeout_is_cut(gateway, upstream, payer,
 
     response = route.ask(gateway, key, stream=True)
 
-    assert route.stream_end(response) == "error"
-    received = route.text(response, stream=True)
-    assert received and received != REPLY
-    assert_billed_for(gateway, user_id, route, received)
+    assert_cut_short_and_billed(gateway, user_id, route, response)
 
 
 @pytest.mark.slow
@@ -226,10 +231,7 @@ def test_relay_timeout_cuts_a_stream_that_never_goes_idle(gateway, upstream, pay
 
     response = route.ask(gateway, key, stream=True)
 
-    assert route.stream_end(response) == "error"
-    received = route.text(response, stream=True)
-    assert received and received != REPLY
-    assert_billed_for(gateway, user_id, route, received)
+    assert_cut_short_and_billed(gateway, user_id, route, response)
 
 
 # --- a chunk the translator cannot take ----------------------------------------------------------------

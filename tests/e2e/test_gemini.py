@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
+from contextlib import closing
 
 import httpx
 import openai
@@ -33,15 +34,9 @@ HELLO = [{"role": "user", "content": "say hello"}]
 
 
 @pytest.fixture
-def key(gateway) -> str:
-    return make_token()
-
-
-@pytest.fixture
 def client(gateway, key):
-    made = genai_client(gateway, key)
-    yield made
-    made.close()
+    with closing(genai_client(gateway, key)) as made:
+        yield made
 
 
 @pytest.fixture
@@ -66,6 +61,13 @@ def assert_channel_key_only(sent, key: str) -> None:
     assert secret not in sent.path and secret.encode() not in sent.body
 
 
+def assert_whole_reply(reply, prompt_tokens: int) -> None:
+    """The whole DEFAULT_REPLY, finished with STOP, with the token counts the route reports."""
+    assert reply.text == DEFAULT_REPLY
+    assert reply.candidates[0].finish_reason == types.FinishReason.STOP
+    assert (reply.usage_metadata.prompt_token_count, reply.usage_metadata.candidates_token_count) == (prompt_tokens, 4)
+
+
 # --- Gemini channel: pass-through -----------------------------------------------------------------
 
 
@@ -73,9 +75,7 @@ def test_generate_content_to_a_gemini_channel_is_passed_through(gateway, upstrea
     reply = client.models.generate_content(
         model=GEMINI, contents="say hello",
         config=types.GenerateContentConfig(system_instruction="Be terse.", temperature=0.5))
-    assert reply.text == DEFAULT_REPLY
-    assert reply.candidates[0].finish_reason == types.FinishReason.STOP
-    assert (reply.usage_metadata.prompt_token_count, reply.usage_metadata.candidates_token_count) == (2 + 5, 4)
+    assert_whole_reply(reply, prompt_tokens=2 + 5)
     [sent] = upstream.requests
     assert sent.path == "/v1beta/models/gemini-2.5-flash-001:generateContent"
     assert sent.json["contents"] == [{"parts": [{"text": "say hello"}], "role": "user"}]
@@ -191,9 +191,7 @@ def test_generate_content_to_an_openai_channel_is_translated(gateway, upstream, 
     reply = client.models.generate_content(
         model=GEMINI, contents="say hello",
         config=types.GenerateContentConfig(system_instruction="Be terse.", max_output_tokens=100))
-    assert reply.text == DEFAULT_REPLY
-    assert reply.candidates[0].finish_reason == types.FinishReason.STOP
-    assert (reply.usage_metadata.prompt_token_count, reply.usage_metadata.candidates_token_count) == (10, 4)
+    assert_whole_reply(reply, prompt_tokens=10)
     [sent] = upstream.requests
     assert sent.path == "/v1/chat/completions" and sent.key == "openai-channel-key"
     assert sent.json["model"] == "gpt-4o-mini"
