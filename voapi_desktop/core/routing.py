@@ -2,13 +2,15 @@
 
 Selection: the caller's group and model give priority tiers (highest first);
 attempt n uses tier n (clamped), weighted random inside the tier, never a
-channel already tried in this request.
+channel already tried in this request. Channels cooling down (core.cooldown)
+are passed over while any other is left; when only they are left, the one
+whose cooldown ends first is tried anyway.
 """
 
 from __future__ import annotations
 
 import random
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 Tier = Sequence[tuple[int, int]]  # (channel id, weight)
 
@@ -51,15 +53,30 @@ def weighted_choice(candidates: Sequence[tuple[int, int]], rng: random.Random) -
 
 
 def pick_channel(tiers: Sequence[Tier], attempt: int, exclude: set[int],
-                 rng: random.Random | None = None) -> int | None:
-    """Choose the channel for `attempt`: its tier first, then lower tiers, then any untried one."""
+                 rng: random.Random | None = None,
+                 cooling: Callable[[int], float] | None = None) -> int | None:
+    """Choose the channel for `attempt`: its tier first, then lower tiers, then any untried one.
+
+    `cooling(channel id)` says until when a channel is cooling down (0: it is not); such channels
+    are chosen only when no other is left, the one whose cooldown ends first.
+    """
     if not tiers:
         return None
     rng = rng or random
     start = min(attempt, len(tiers) - 1)
     order = list(range(start, len(tiers))) + list(range(start - 1, -1, -1))
+    waiting: list[tuple[float, int]] = []
     for index in order:
         candidates = [c for c in tiers[index] if c[0] not in exclude]
+        if cooling is not None and candidates:
+            ready = []
+            for candidate in candidates:
+                until = cooling(candidate[0])
+                if until:
+                    waiting.append((until, candidate[0]))
+                else:
+                    ready.append(candidate)
+            candidates = ready
         if candidates:
             return weighted_choice(candidates, rng)
-    return None
+    return min(waiting)[1] if waiting else None

@@ -129,6 +129,9 @@ SETTINGS: tuple[Setting, ...] = (
         S("AUTOMATIC_ENABLE_CHANNEL_ENABLED", "bool", True, "Re-enable an automatically disabled channel once a test succeeds.", alias="AutomaticEnableChannelEnabled"),
         S("AUTOMATIC_DISABLE_KEYWORDS", "str", _KEYWORDS, "Upstream error phrases, one per line, that disable a channel automatically.", alias="AutomaticDisableKeywords"),
         S("CHANNEL_DISABLE_THRESHOLD", "float", 5.0, "Seconds a channel test may take before the channel is disabled as too slow.", minimum=0, alias="ChannelDisableThreshold"),
+        S("CHANNEL_COOLDOWN_FAILURES", "int", 3, "Transient failures in a row (no answer in time, refused or reset connection, 5xx, a 200 that is not JSON) after which a channel is passed over for a while.", minimum=1),
+        S("CHANNEL_COOLDOWN_SECONDS", "int", 5, "Seconds a failing channel is passed over (doubling while it keeps failing, one request probes it after each cooldown); 0 turns cooldowns off.", minimum=0),
+        S("CHANNEL_COOLDOWN_MAX_SECONDS", "int", 300, "Longest cooldown, also for an upstream's Retry-After.", minimum=1),
     ),
     *_group(
         "billing",

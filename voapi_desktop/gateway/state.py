@@ -12,6 +12,7 @@ from typing import Callable, Mapping
 import aiohttp
 import peewee as pw
 
+from ..core.cooldown import Breaker
 from ..core.ratelimit import RateLimiter
 from ..store.gateway_lock import GatewayLock
 from ..store.logs import LogWriter
@@ -35,6 +36,7 @@ class GatewayState:
     http: aiohttp.ClientSession | None = None
     rng: random.Random = field(default_factory=random.Random)
     round_robin: dict[int, int] = field(default_factory=dict)
+    breaker: Breaker = field(default_factory=Breaker)  # channel cooldowns; touched on the gateway's loop only
     listeners: list[Callable[[GatewayEvent], None]] = field(default_factory=list)
     background: set[asyncio.Task] = field(default_factory=set)
     inflight: int = 0  # requests holding a reservation that is not settled yet

@@ -24,6 +24,16 @@ class AttemptFailure:
     wire: str = "openai"  # the dialect of `body`
     empty: bool = False  # a 200 with no text and no tool calls
     retry_after: str = ""  # the upstream's Retry-After (429/503), passed on when this is the final error
+    upstream_fault: bool = True  # False: the gateway's own limit (a dialect it cannot send, a chunk it
+    # cannot translate), which says nothing about the upstream's health (cooldowns ignore it)
+
+    @property
+    def transient(self) -> bool:
+        """A fault of the upstream's server or network that the next request soon would likely meet too:
+        no answer (refused, reset, timed out), a 5xx, a 200 that is not JSON, a 429 without a wait."""
+        if self.empty or not self.upstream_fault or not self.retryable:
+            return False
+        return self.status in (0, 200, 429) or self.status >= 500
 
 
 def retryable_status(status: int) -> bool:

@@ -17,8 +17,10 @@ import aiohttp
 
 from ...core.routing import map_model, pick_channel
 from ...store import channels as channel_service
-from ..errors import ModelNotFound, NoChannel, RelayError, UpstreamFailed, UpstreamResponse, upstream_message
+from ..errors import (BadRequest, ModelNotFound, NoChannel, RelayError, UpstreamFailed, UpstreamResponse,
+                      upstream_message)
 from ..state import GatewayState
+from . import cooldown
 from .answer import Answer
 from .auth import check_model_allowed
 from .context import RelayContext
@@ -35,24 +37,37 @@ log = logging.getLogger(__name__)
 
 
 def check_route(ctx: RelayContext) -> None:
-    """The model must be served to the caller's group (unless a channel is pinned)."""
+    """The model must be served to the caller's group (unless a channel is pinned), by a channel that can
+    answer this endpoint in the client's dialect."""
     if ctx.caller.channel_pin is not None:
         channel = ctx.snapshot.channels.get(ctx.caller.channel_pin)
         if channel is None or channel.status != channel_service.ENABLED:
             raise NoChannel(f"pinned channel {ctx.caller.channel_pin} does not exist or is disabled",
                             code="channel_unavailable")
+        check_servable(ctx, [channel])
         return
     check_model_allowed(ctx.caller, ctx.request.model)
     if (ctx.caller.group, ctx.request.model) not in ctx.snapshot.routes:
         raise ModelNotFound(f"the model '{ctx.request.model}' does not exist or you do not have access to it",
                             param="model")
+    tiers = ctx.snapshot.routes[(ctx.caller.group, ctx.request.model)]
+    check_servable(ctx, [ctx.snapshot.channels[c] for tier in tiers for c, _ in tier if c in ctx.snapshot.channels])
+
+
+def check_servable(ctx: RelayContext, channels: list) -> None:
+    """A model whose channels cannot take this endpoint (embeddings on a Claude model, say) is the client's
+    error, found before anything is reserved or tried: not a 502 about an upstream never called."""
+    if not any(wire_for(ctx, channel) for channel in channels):
+        kinds = ", ".join(sorted({channel.type_name for channel in channels}))
+        raise BadRequest(f"the model '{ctx.request.model}' is served by {kinds} channels, which cannot serve "
+                         f"{ctx.endpoint.path}", param="model", code="unsupported_endpoint")
 
 
 def choose_channel(state: GatewayState, ctx: RelayContext, attempt: int):
     if ctx.caller.channel_pin is not None:
         return ctx.snapshot.channels[ctx.caller.channel_pin] if attempt == 0 else None
     tiers = ctx.snapshot.routes.get((ctx.caller.group, ctx.request.model), [])
-    channel_id = pick_channel(tiers, attempt, set(ctx.tried), state.rng)
+    channel_id = pick_channel(tiers, attempt, set(ctx.tried), state.rng, cooldown.cooling(state, ctx))
     return ctx.snapshot.channels.get(channel_id) if channel_id is not None else None
 
 
@@ -86,7 +101,7 @@ async def try_channels(state: GatewayState, ctx: RelayContext, charge: Charge, c
         if channel is None:
             break
         attempt += 1
-        outcome = await attempt_once(state, ctx, charge, channel, client_headers)
+        outcome = await attempt_watched(state, ctx, charge, channel, client_headers)
         if isinstance(outcome, Answer):
             return outcome
         ctx.failures.append(outcome)
@@ -103,16 +118,27 @@ async def try_channels(state: GatewayState, ctx: RelayContext, charge: Charge, c
     raise error
 
 
+async def attempt_watched(state: GatewayState, ctx: RelayContext, charge: Charge, channel, client_headers):
+    """One attempt, its outcome told to the channel's cooldown breaker."""
+    cooldown.claim(state, ctx, channel.id)
+    outcome = None
+    try:
+        outcome = await attempt_once(state, ctx, charge, channel, client_headers)
+        return outcome
+    finally:
+        cooldown.note(state, ctx, channel, outcome)
+
+
 async def attempt_once(state: GatewayState, ctx: RelayContext, charge: Charge, channel, client_headers):
     """One channel: an Answer on success, an AttemptFailure otherwise."""
     ctx.channel = channel
     ctx.tried.append(channel.id)
-    ctx.key_index, key = pick_key(channel, state.round_robin, state.rng)
+    ctx.key_index, key = pick_key(channel, state.round_robin, state.rng, cooldown.held_keys(state, ctx, channel.id))
     ctx.upstream_model = map_model(channel.model_mapping, ctx.request.model)
     wire = wire_for(ctx, channel)
     if wire is None:
         return AttemptFailure(channel.id, f"a {channel.type_name} channel cannot serve {ctx.endpoint.path}",
-                              disable_reason="")
+                              upstream_fault=False)
     try:
         upstream = await send(state.http, wire.request(ctx, channel, key, client_headers),
                               ctx.settings["FIRST_BYTE_TIMEOUT"])

@@ -76,7 +76,8 @@ async def open_stream(ctx: RelayContext, upstream: aiohttp.ClientResponse, relay
     except Exception as exc:  # noqa: BLE001 - a chunk the translator cannot take: another channel may do better
         log.exception("request %s: cannot relay the upstream stream", ctx.request_id)
         upstream.close()
-        return AttemptFailure(channel_id, f"could not translate the upstream stream ({type(exc).__name__})")
+        return AttemptFailure(channel_id, f"could not translate the upstream stream ({type(exc).__name__})",
+                              upstream_fault=False)
     upstream.release()
     held.append(relay.finish())
     if not any(held):

@@ -12,9 +12,13 @@ from .wires.base import UpstreamRequest
 MAX_ERROR_BODY = 64 * 1024
 
 
-def pick_key(channel: ChannelInfo, round_robin: dict[int, int], rng) -> tuple[int, str]:
-    """One usable key of a (possibly multi-key) channel: random or round-robin."""
+def pick_key(channel: ChannelInfo, round_robin: dict[int, int], rng,
+             held: set[int] | frozenset[int] = frozenset()) -> tuple[int, str]:
+    """One usable key of a (possibly multi-key) channel: random or round-robin; keys in `held`
+    (cooling down after a Retry-After) only when no other is left."""
     usable = channel.usable_key_indexes or list(range(len(channel.keys)))
+    if held:
+        usable = [i for i in usable if i not in held] or usable
     if channel.key_mode == "round-robin":
         turn = round_robin.get(channel.id, 0)
         round_robin[channel.id] = turn + 1
