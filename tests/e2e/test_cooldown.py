@@ -7,6 +7,9 @@ upstream key each request reached, never how long it took.
 
 from __future__ import annotations
 
+import time
+
+import httpx
 import openai
 import pytest
 
@@ -177,3 +180,17 @@ def test_cooldown_seconds_zero_turns_the_breaker_off(gateway, upstream, two_chan
         assert chat(client) == DEFAULT_REPLY
     assert hits(upstream, "key-a") == 4
     assert not gateway.state.breaker
+
+
+def test_the_channel_list_says_until_when_a_channel_cools_down(gateway, upstream, clock, two_channels, client):
+    a, b = two_channels
+    upstream.behave("key-a", Behaviour.error(500, "server_error"))
+    chat(client), chat(client)
+    root = users.find_user("root")
+    admin = {"Authorization": users.issue_access_token(root.id), "New-Api-User": str(root.id)}
+    before = time.time()
+    listed = httpx.get(gateway.url + "/api/channel/", headers=admin).json()["data"]["items"]
+    until = {c["id"]: c["cooldown_until"] for c in listed}
+    assert before + 4 <= until[a.id] <= before + 7 and until[b.id] == 0
+    one = httpx.get(f"{gateway.url}/api/channel/{a.id}", headers=admin).json()["data"]
+    assert abs(one["cooldown_until"] - until[a.id]) <= 1

@@ -6,6 +6,8 @@ channel has, and header-override values are masked (they often hold credentials)
 
 from __future__ import annotations
 
+import time
+
 from quart import Blueprint, request
 
 from ...core.channel_types import find_type
@@ -16,7 +18,7 @@ from ...store.errors import InvalidInput
 from ..channel_admin import fetch_models, query_balance
 from ..channel_test import test_channel
 from .base import (ADMIN, ApiError, api_route, envelope, field_of, install, int_arg, json_body, off_loop, ok, page_args,
-                   page_of, settings)
+                   page_of, settings, state)
 
 channel_routes = Blueprint("api_channels", __name__)
 install(channel_routes)
@@ -29,7 +31,22 @@ CHANNEL_FIELDS = {"type": "integer", "name": "string", "key": "string", "base_ur
                   "openai_organization": "string", "auto_ban": "integer", "key_mode": "string"}
 
 
-def channel_view(c: ChannelInfo) -> dict:
+def cooling() -> dict[int, float]:
+    """Channel id -> seconds left of its cooldown (gateway/relay/cooldown.py), read on the gateway's loop."""
+    gateway = state()
+    if not gateway.breaker:
+        return {}
+    channels_now = gateway.snapshots.current.channels
+
+    def keys(channel_id: int) -> int:
+        channel = channels_now.get(channel_id)
+        return len(channel.usable_key_indexes) if channel else 1
+    return gateway.breaker.view(keys)
+
+
+def channel_view(c: ChannelInfo, cooldowns: dict[int, float] | None = None) -> dict:
+    """A channel as the API shows it; `cooldown_until`: when a cooled-down channel is tried again (0: not cooling)."""
+    left = (cooldowns or {}).get(c.id)
     return {"id": c.id, "type": c.type, "type_name": c.type_name, "name": c.name, "key_count": len(c.keys),
             "status": c.status, "status_reason": c.status_reason, "base_url": c.base_url,
             "models": ",".join(c.models), "group": ",".join(c.groups), "priority": c.priority, "weight": c.weight,
@@ -38,7 +55,8 @@ def channel_view(c: ChannelInfo) -> dict:
             "status_code_mapping": c.status_code_mapping, "test_model": c.test_model, "tag": c.tag,
             "remark": c.remark, "other": c.other, "auto_ban": int(c.auto_ban), "key_mode": c.key_mode,
             "disabled_keys": len(c.disabled_keys), "response_time": c.response_time, "test_time": c.test_time,
-            "balance": c.balance, "used_quota": c.used_quota, "created_time": c.created_time}
+            "balance": c.balance, "used_quota": c.used_quota, "created_time": c.created_time,
+            "cooldown_until": int(time.time() + left + 0.999) if left else 0}
 
 
 def _matches(c: ChannelInfo) -> bool:
@@ -53,7 +71,8 @@ async def list_channels():
     found = [c for c in await off_loop(channels.list_channels) if _matches(c)]
     if request.args.get("id_sort", "").lower() in ("true", "1"):
         found.sort(key=lambda c: c.id)
-    return page_of([channel_view(c) for c in found], page, size)
+    cooldowns = cooling()
+    return page_of([channel_view(c, cooldowns) for c in found], page, size)
 
 
 @api_route(channel_routes, "GET", "/api/channel/search", role=ADMIN, query=("keyword", "group", "model", "p", "page_size"))
@@ -65,13 +84,14 @@ async def search_channels():
     found = [c for c in await off_loop(channels.list_channels)
              if (not keyword or keyword in f"{c.id} {c.name} {c.tag} {c.base_url}".lower())
              and (not group or group in c.groups) and (not model or any(model in m for m in c.models))]
-    return page_of([channel_view(c) for c in found], page, size)
+    cooldowns = cooling()
+    return page_of([channel_view(c, cooldowns) for c in found], page, size)
 
 
 @api_route(channel_routes, "GET", "/api/channel/<int:channel_id>", role=ADMIN)
 async def get_channel(channel_id: int):
     """One channel (without its keys)."""
-    return ok(channel_view(await off_loop(channels.get_channel, channel_id)))
+    return ok(channel_view(await off_loop(channels.get_channel, channel_id), cooling()))
 
 
 def _fields(data: dict) -> dict:
