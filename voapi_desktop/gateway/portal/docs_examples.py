@@ -110,6 +110,8 @@ def dialects(base: str, model: str) -> tuple[Dialect, ...]:
     base = base.rstrip("/")
     values = {"base": base, "base_json": json.dumps(base), "base_v1_json": json.dumps(base + "/v1"),
               "model": model, "model_json": json.dumps(model), "key": KEY}
-    return tuple(Dialect(dialect_id, Template(path).substitute(values),
-                         tuple(Example(language, Template(code).substitute(values)) for language, code in codes.items()))
+
+    def fill(text: str) -> str:
+        return Template(text).substitute(values)
+    return tuple(Dialect(dialect_id, fill(path), tuple(Example(lang, fill(code)) for lang, code in codes.items()))
                  for dialect_id, path, codes in _DIALECTS)
