@@ -1,4 +1,7 @@
-"""GatewayServer: serve the app with uvicorn (httptools, uvloop), in the calling loop or a background thread."""
+"""GatewayServer: serve the app with uvicorn (httptools, uvloop), in the calling loop or a background thread.
+
+This module is all of the gateway the console (ui/) uses: start_in_thread, GatewayServer, GatewayEvent, PortInUse.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Callable, Mapping
 
 import uvicorn
 
@@ -18,7 +22,7 @@ from .app import create_app
 from .background import run_periodic_jobs
 from .fastpath import FastPath
 from .listen import PortInUse, bind_socket  # noqa: F401 - PortInUse re-exported
-from .state import GatewayState
+from .state import GatewayEvent, GatewayState, open_state  # noqa: F401 - GatewayEvent re-exported
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +66,9 @@ async def _stop_when_set(server: uvicorn.Server, stop: asyncio.Event) -> None:
 class GatewayServer:
     """`start()`/`stop()` in a thread (GUI), or `await serve_until(event)` in the main loop (headless)."""
 
-    def __init__(self, state: GatewayState, settings: Settings, host: str, port: int):
+    def __init__(self, state: GatewayState, settings: Settings, host: str, port: int, *, owns_state: bool = False):
         self.state = state
+        self.owns_state = owns_state  # stop() closes the state too
         self.settings = settings
         if state.limiter is None:
             data_dir = Path(settings["DATA_DIR"]) if settings["DATA_DIR"] else default_data_dir()
@@ -82,6 +87,10 @@ class GatewayServer:
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    def live_settings(self) -> Settings:
+        """The settings now: the environment's with the runtime options stored since the start."""
+        return self.state.snapshots.current.settings
 
     @property
     def running(self) -> bool:
@@ -127,8 +136,26 @@ class GatewayServer:
             log.error("the gateway stopped: %r", exc)
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Ask the server to finish and wait for its thread."""
+        """Ask the server to finish and wait for its thread (then close the state, if it owns it)."""
         if self._loop is not None and self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(timeout)
+        if self.owns_state:
+            self.state.close()
+
+
+def start_in_thread(env: Mapping[str, str], overrides: Mapping[str, object] | None, host: str, port: int,
+                    on_event: Callable[[GatewayEvent], None] | None = None) -> GatewayServer:
+    """The console's gateway: its state opened on the open store (events to `on_event`), served in a
+    background thread; returns once it accepts connections. Its stop() closes the state too."""
+    state = open_state(env, overrides)
+    try:
+        if on_event is not None:
+            state.listeners.append(on_event)
+        server = GatewayServer(state, state.snapshots.current.settings, host, port, owns_state=True)
+        server.start()
+    except BaseException:
+        state.close()
+        raise
+    return server

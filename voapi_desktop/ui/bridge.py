@@ -7,7 +7,7 @@ from collections import deque
 
 from PySide6.QtCore import QObject, Signal
 
-from ..gateway.state import GatewayEvent
+from ..gateway.server import GatewayEvent
 
 
 class Bridge(QObject):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
 
-from ..gateway.server import GatewayServer
-from ..gateway.state import GatewayState, open_state
+from ..gateway.server import GatewayServer, start_in_thread
 from ..store.runtime import StoreRuntime
 from .bridge import Bridge
 from .ops import Ops
@@ -19,22 +17,8 @@ log = logging.getLogger(__name__)
 STOPPED, STARTING, RUNNING, STOPPING = "stopped", "starting", "running", "stopping"
 
 
-@dataclass
-class _Serving:
-    server: GatewayServer
-    state: GatewayState
-
-    @property
-    def snapshots(self):
-        return self.state.snapshots
-
-    def stop(self) -> None:
-        self.server.stop()
-        self.state.close()
-
-
 class GatewayController(QObject):
-    """Wires snapshot + ledger + server like `serve` does, with `start()` / `stop()` that never block.
+    """The gateway of gateway.server.start_in_thread, with `start()` / `stop()` that never block.
 
     Signals:
         state_changed(str): stopped / starting / running / stopping.
@@ -52,7 +36,7 @@ class GatewayController(QObject):
         self._runtime = runtime
         self.host = host if host is not None else runtime.settings["HOST"]
         self.wanted_port = port if port is not None else runtime.settings["PORT"]
-        self._serving: _Serving | None = None
+        self._serving: GatewayServer | None = None
         self.state = STOPPED
 
     @property
@@ -61,11 +45,11 @@ class GatewayController(QObject):
 
     @property
     def port(self) -> int | None:
-        return self._serving.server.port if self._serving else None
+        return self._serving.port if self._serving else None
 
     @property
     def base_url(self) -> str:
-        return self._serving.server.base_url if self._serving else ""
+        return self._serving.base_url if self._serving else ""
 
     def base_urls(self) -> list[str]:
         """Where clients reach the gateway: the bound address, or every local IPv4 one on 0.0.0.0."""
@@ -79,7 +63,7 @@ class GatewayController(QObject):
 
     def settings(self):
         """The gateway's current settings (runtime options included) while it runs."""
-        return self._serving.snapshots.current.settings if self._serving else None
+        return self._serving.live_settings() if self._serving else None
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -91,20 +75,13 @@ class GatewayController(QObject):
         self._set_state(STARTING)
         self._ops.run(self._start_blocking, success=self._started, failure=self._failed)
 
-    def _start_blocking(self) -> _Serving:
-        state = open_state(self._runtime.env, self._runtime.overrides)
-        try:
-            state.listeners.append(self._bridge.on_gateway_event)
-            server = GatewayServer(state, state.snapshots.current.settings, self.host, self.wanted_port)
-            server.start()
-        except BaseException:
-            state.close()
-            raise
-        return _Serving(server, state)
+    def _start_blocking(self) -> GatewayServer:
+        return start_in_thread(self._runtime.env, self._runtime.overrides, self.host, self.wanted_port,
+                               on_event=self._bridge.on_gateway_event)
 
-    def _started(self, serving: _Serving) -> None:
+    def _started(self, serving: GatewayServer) -> None:
         self._serving = serving
-        log.info("gateway serving on %s", serving.server.base_url)
+        log.info("gateway serving on %s", serving.base_url)
         self._set_state(RUNNING)
 
     def _failed(self, exc: BaseException) -> None:
