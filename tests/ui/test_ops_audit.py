@@ -1,4 +1,5 @@
-"""Console admin actions write MANAGE rows as "console" through Ops.run(audit=...) (store/audit.py)."""
+"""Console admin actions write MANAGE rows as "console" from "local" through Ops.run(audit=...) (store/audit.py);
+each action is checked in test_console_audit.py."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from voapi_desktop.store.tables import Log
 
 
 def test_a_console_change_is_audited_once_it_succeeded(qtbot, store, ops):
-    ops.run(lambda: 1, audit="update channel 4", writes=("channel",))
+    changed: list[str] = []
+    ops.run(lambda: changed.append("priority"), audit="update channel 4", audit_fields=changed, writes=("channel",))
 
     def fail():
         raise ValueError("refused")
     ops.run(fail, audit="delete channel 5", failure=lambda exc: None)
     wait_idle(qtbot, ops)
-    rows = [(r.username, r.content) for r in Log.select().where(Log.type == MANAGE)]
-    assert rows == [("console", "update channel 4")]
+    rows = [(r.username, r.ip, r.content, r.other) for r in Log.select().where(Log.type == MANAGE)]
+    assert rows == [("console", "local", "update channel 4", '{"fields":["priority"]}')]

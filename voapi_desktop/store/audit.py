@@ -1,7 +1,9 @@
 """Admin actions as MANAGE log rows: who, what, from where. The one place that writes them.
 
 The REST API writes one through `api_route(..., audit="update channel {id}")` with the signed-in
-user and the client's address; the console through `Ops.run(..., audit="...")` as CONSOLE. The row
+user and the client's address; the console through `Ops.run(..., audit="...")` as CONSOLE and the
+command line through `commands.audited(...)` as CLI (with the OS account in `other.os_user`), both
+from LOCAL, since neither comes over the network. The row
 names the changed fields, never their values (a channel key or a secret setting is a field like any
 other), and the action text goes through the log redaction as well.
 """
@@ -14,12 +16,17 @@ from .logs import MANAGE, LogEntry
 from .tables import Log
 
 CONSOLE = "console"
+CLI = "cli"
+LOCAL = "local"  # the "IP" of a change made on this machine (console, command line)
 MAX_ACTION = 200
 
 
-def record(actor: str, action: str, *, ip: str = "", user_id: int = 0, fields: list[str] | tuple = ()) -> None:
-    """Write one MANAGE row: `actor` (a username, or CONSOLE) did `action` from `ip`."""
+def record(actor: str, action: str, *, ip: str = "", user_id: int = 0, fields: list[str] | tuple = (),
+           os_user: str = "") -> None:
+    """Write one MANAGE row: `actor` (a username, CONSOLE or CLI) did `action` from `ip`."""
     other = {"fields": sorted(set(fields))} if fields else {}
+    if os_user:
+        other["os_user"] = os_user[:64]
     Log.insert(LogEntry(MANAGE, user_id=user_id, username=actor, ip=ip, content=redact(action)[:MAX_ACTION],
                         other=other).row()).execute()
     publish("log")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable
+from typing import Callable, Iterable
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
@@ -55,13 +55,16 @@ class Ops(QObject):
 
     def run(self, fn: Callable[[], object], *, success: Callable[[object], None] | None = None,
             failure: Callable[[BaseException], None] | None = None, writes: tuple[str, ...] = (),
-            network: bool = False, owner: QObject | None = None, audit: str = "") -> Future | None:
+            network: bool = False, owner: QObject | None = None, audit: str = "",
+            audit_fields: Iterable[str] = ()) -> Future | None:
         """Run `fn()` in the background; `success(result)` or `failure(exc)` later on the GUI thread.
 
         `writes`: data kinds to announce after success. `network`: use the network pool
         (channel tests) instead of the store worker. `owner`: drop the outcome when this
         widget is gone by then. `audit`: an admin change to record as a MANAGE row by "console"
-        once `fn` succeeded (store/audit.py).
+        from "local" once `fn` succeeded, in the same job (store/audit.py); `audit_fields`: the names
+        of the fields it changed, never their values, read when `fn` has returned (so an edit may
+        fill the list as it runs; see actions.Edit).
         """
         if self._closed:
             return None
@@ -74,7 +77,7 @@ class Ops(QObject):
             try:
                 result = fn()
                 if audit:
-                    audit_log.record(audit_log.CONSOLE, audit)
+                    audit_log.record(audit_log.CONSOLE, audit, ip=audit_log.LOCAL, fields=list(audit_fields))
             except BaseException as exc:  # delivered to the GUI thread, never lost
                 self._delivered.emit(_Outcome(failure, exc, True, writes, owner))
                 return

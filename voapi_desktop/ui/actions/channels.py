@@ -8,6 +8,7 @@ from typing import Callable
 from ...gateway import channel_admin, channel_test
 from ...store import channels as service
 from ..context import Context
+from . import Edit, targets
 
 Done = Callable[[object], None] | None
 Failed = Callable[[BaseException], None] | None
@@ -19,13 +20,14 @@ def load_channels() -> list[service.ChannelInfo]:
 
 def create_channel(ctx: Context, fields: dict, *, success: Done = None, failure: Failed = None) -> None:
     ctx.ops.run(lambda: service.create_channel(**fields), writes=("channel",), success=success, failure=failure,
-                audit=f"add channel {fields.get('name', '')}")
+                audit=f"add channel {fields.get('name', '')}", audit_fields=list(fields))
 
 
 def update_channel(ctx: Context, channel_id: int, fields: dict, *, success: Done = None,
                    failure: Failed = None) -> None:
-    ctx.ops.run(lambda: service.update_channel(channel_id, **fields), writes=("channel",), success=success,
-                failure=failure, audit=f"update channel {channel_id}")
+    edit = Edit(lambda: service.get_channel(channel_id), lambda: service.update_channel(channel_id, **fields))
+    ctx.ops.run(edit, writes=("channel",), success=success, failure=failure, audit=f"update channel {channel_id}",
+                audit_fields=edit.changed)
 
 
 def set_enabled(ctx: Context, channel_ids: list[int], enabled: bool, *, success: Done = None,
@@ -36,11 +38,14 @@ def set_enabled(ctx: Context, channel_ids: list[int], enabled: bool, *, success:
         for channel_id in channel_ids:
             service.set_channel_status(channel_id, status, "" if enabled else "disabled by the operator")
         return len(channel_ids)
-    ctx.ops.run(run, writes=("channel",), success=success, failure=failure)
+    verb = "enable" if enabled else "disable"
+    ctx.ops.run(run, writes=("channel",), success=success, failure=failure,
+                audit=f"{verb} {targets('channel', channel_ids)}", audit_fields=["status"])
 
 
 def copy_channel(ctx: Context, channel_id: int, *, success: Done = None, failure: Failed = None) -> None:
-    ctx.ops.run(lambda: service.copy_channel(channel_id), writes=("channel",), success=success, failure=failure)
+    ctx.ops.run(lambda: service.copy_channel(channel_id), writes=("channel",), success=success, failure=failure,
+                audit=f"copy channel {channel_id}")
 
 
 def set_tag_enabled(ctx: Context, tag: str, enabled: bool, *, success: Done = None, failure: Failed = None) -> None:
@@ -48,7 +53,8 @@ def set_tag_enabled(ctx: Context, tag: str, enabled: bool, *, success: Done = No
     status = service.ENABLED if enabled else service.MANUALLY_DISABLED
     reason = "" if enabled else "disabled by the operator (tag)"
     ctx.ops.run(lambda: service.set_tag_status(tag, status, reason), writes=("channel",), success=success,
-                failure=failure)
+                failure=failure, audit=f"{'enable' if enabled else 'disable'} channels tagged {tag}",
+                audit_fields=["status"])
 
 
 def set_tag(ctx: Context, channel_ids: list[int], tag: str, *, success: Done = None, failure: Failed = None) -> None:
@@ -56,7 +62,8 @@ def set_tag(ctx: Context, channel_ids: list[int], tag: str, *, success: Done = N
         for channel_id in channel_ids:
             service.update_channel(channel_id, tag=tag)
         return len(channel_ids)
-    ctx.ops.run(run, writes=("channel",), success=success, failure=failure)
+    ctx.ops.run(run, writes=("channel",), success=success, failure=failure,
+                audit=f"tag {targets('channel', channel_ids)}", audit_fields=["tag"])
 
 
 def delete_channels(ctx: Context, channel_ids: list[int], *, success: Done = None, failure: Failed = None) -> None:
@@ -64,7 +71,8 @@ def delete_channels(ctx: Context, channel_ids: list[int], *, success: Done = Non
         for channel_id in channel_ids:
             service.delete_channel(channel_id)
         return len(channel_ids)
-    ctx.ops.run(run, writes=("channel",), success=success, failure=failure)
+    ctx.ops.run(run, writes=("channel",), success=success, failure=failure,
+                audit=f"delete {targets('channel', channel_ids)}")
 
 
 def _test_settings(ctx: Context):

@@ -29,4 +29,4 @@ def save_retention(ctx: Context, days: str, *, success: Callable[[int], None] | 
                    failure: Callable[[BaseException], None] | None = None) -> None:
     """LOG_RETENTION_DAYS as typed (validated by the settings table); success gets the stored number."""
     ctx.ops.run(lambda: options.set_option("LOG_RETENTION_DAYS", days)[1], writes=("option",), success=success,
-                failure=failure)
+                failure=failure, audit="set option LOG_RETENTION_DAYS", audit_fields=["LOG_RETENTION_DAYS"])

@@ -11,6 +11,7 @@ from ...store.errors import InvalidInput
 from ...store.options import load_options, set_option
 from ...store.runtime import StoreRuntime
 from ..context import Context
+from . import targets
 from ..models.redemption_table import CodeRow
 
 Done = Callable[[object], None] | None
@@ -42,11 +43,16 @@ def load_rewards(runtime: StoreRuntime) -> Rewards:
 
 def create_codes(ctx: Context, fields: dict, *, success: Done = None, failure: Failed = None) -> None:
     """fields: name, quota, count, expires_at (0 = never). Success gets the new codes."""
-    ctx.ops.run(lambda: service.create_codes(**fields), writes=("redemption",), success=success, failure=failure)
+    ctx.ops.run(lambda: service.create_codes(**fields), writes=("redemption",), success=success, failure=failure,
+                audit=f"create redemption codes {fields.get('name', '')}", audit_fields=list(fields))
 
 
-def disable_codes(ctx: Context, keys: list[str], *, success: Done = None, failure: Failed = None) -> None:
-    """Success gets (codes disabled, codes the service refused to disable, such as used ones)."""
+def disable_codes(ctx: Context, codes: list[service.CodeInfo], *, success: Done = None,
+                  failure: Failed = None) -> None:
+    """Success gets (codes disabled, codes the service refused to disable, such as used ones).
+    The audit row names the codes by id: a code's key is the voucher itself."""
+    keys = [code.key for code in codes]
+
     def run() -> tuple[int, int]:
         refused = 0
         for key in keys:
@@ -55,17 +61,19 @@ def disable_codes(ctx: Context, keys: list[str], *, success: Done = None, failur
             except InvalidInput:
                 refused += 1
         return len(keys) - refused, refused
-    ctx.ops.run(run, writes=("redemption",), success=success, failure=failure)
+    ctx.ops.run(run, writes=("redemption",), success=success, failure=failure,
+                audit=f"disable {targets('redemption code', [code.id for code in codes])}", audit_fields=["status"])
 
 
 def delete_codes(ctx: Context, code_ids: list[int], *, success: Done = None, failure: Failed = None) -> None:
-    ctx.ops.run(lambda: service.delete_codes(code_ids), writes=("redemption",), success=success, failure=failure)
+    ctx.ops.run(lambda: service.delete_codes(code_ids), writes=("redemption",), success=success, failure=failure,
+                audit=f"delete {targets('redemption code', code_ids)}")
 
 
 def save_checkin(ctx: Context, enabled: bool, min_quota: int, max_quota: int, *, success: Done = None,
                  failure: Failed = None) -> None:
     ctx.ops.run(lambda: checkin.configure(enabled, min_quota, max_quota), writes=("option",), success=success,
-                failure=failure)
+                failure=failure, audit="set options " + ", ".join(CHECKIN_SETTINGS), audit_fields=CHECKIN_SETTINGS)
 
 
 def save_invitation(ctx: Context, values: dict, *, success: Done = None, failure: Failed = None) -> None:
@@ -73,4 +81,5 @@ def save_invitation(ctx: Context, values: dict, *, success: Done = None, failure
     def run() -> None:
         for name in INVITATION_SETTINGS:
             set_option(name, str(values[name]))
-    ctx.ops.run(run, writes=("option",), success=success, failure=failure)
+    ctx.ops.run(run, writes=("option",), success=success, failure=failure,
+                audit="set options " + ", ".join(INVITATION_SETTINGS), audit_fields=INVITATION_SETTINGS)

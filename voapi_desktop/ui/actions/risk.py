@@ -6,6 +6,7 @@ from typing import Callable
 
 from ...store import risk as service
 from ..context import Context
+from . import targets
 
 Done = Callable[[object], None] | None
 Failed = Callable[[BaseException], None] | None
@@ -23,4 +24,4 @@ def load_bans() -> list[service.BanInfo]:
 def unban(ctx: Context, user_ids: list[int], *, success: Done = None, failure: Failed = None) -> None:
     """Lift the bans; success gets how many users were enabled again."""
     ctx.ops.run(lambda: sum(service.unban_user(user_id) for user_id in user_ids), writes=("user", "log"),
-                success=success, failure=failure)
+                success=success, failure=failure, audit=f"unban {targets('user', user_ids)}", audit_fields=["status"])

@@ -28,7 +28,7 @@ def save_settings(ctx: Context, values: dict[str, str], *, success: Done = None,
     """values: setting name -> text as typed; all are validated before any is stored."""
     values = dict(values)
     ctx.ops.run(lambda: options.set_options(values), writes=("option",), success=success, failure=failure,
-                audit="set options " + ", ".join(sorted(values)))
+                audit="set options " + ", ".join(sorted(values)), audit_fields=list(values))
 
 
 def reset_setting(ctx: Context, name: str, *, success: Done = None, failure: Failed = None) -> None:
@@ -36,7 +36,8 @@ def reset_setting(ctx: Context, name: str, *, success: Done = None, failure: Fai
     def run() -> str:
         options.unset_option(name)
         return name
-    ctx.ops.run(run, writes=("option",), success=success, failure=failure)
+    ctx.ops.run(run, writes=("option",), success=success, failure=failure, audit=f"reset option {name}",
+                audit_fields=[name])
 
 
 def clear_cache(ctx: Context, *, success: Done = None, failure: Failed = None) -> None:

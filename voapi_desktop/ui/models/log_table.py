@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...store.logs import TYPE_NAMES
+from ...store.logs import MANAGE, TYPE_NAMES
 from ..context import Context
 from ...store.log_queries import LogRow
 from ..theme import STATUS_COLORS
@@ -13,6 +13,12 @@ TYPE_COLORS = {"consume": None, "error": "error", "refund": "warn", "topup": "ok
 
 def type_text(ctx: Context, log_type: int) -> str:
     return ctx.tr(f"logtype.{TYPE_NAMES.get(log_type, 'unknown')}")
+
+
+def details(row: LogRow) -> str:
+    """The row's content; an admin change (MANAGE) also names the fields it changed."""
+    fields = row.other.get("fields") if row.type == MANAGE else None
+    return f"{row.content} ({', '.join(map(str, fields))})" if fields else row.content
 
 
 def _type_color(row: LogRow) -> str | None:
@@ -39,5 +45,6 @@ class LogTableModel(RowsTableModel):
                    align_right=True),
             Column("logs.col.stream", lambda r: "✓" if r.is_stream else "", sort=lambda r: int(r.is_stream)),
             Column("logs.col.request_id", lambda r: r.request_id),
+            Column("logs.detail.content", details),
         ]
         super().__init__(columns, ctx.i18n, parent)

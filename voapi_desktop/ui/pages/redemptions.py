@@ -71,7 +71,7 @@ class RedemptionsPage(ListPage):
     def disable_selected(self) -> None:
         rows = self.selected_rows()
         if rows:
-            actions.disable_codes(self.ctx, [r.code.key for r in rows], failure=self.fail, success=self._disabled)
+            actions.disable_codes(self.ctx, [r.code for r in rows], failure=self.fail, success=self._disabled)
 
     def _disabled(self, outcome: tuple[int, int]) -> None:
         done, refused = outcome

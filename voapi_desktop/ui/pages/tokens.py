@@ -76,12 +76,18 @@ class TokensPage(ListPage):
         self.notify(self.ctx.tr("tokens.saved", name=token.name))
 
     def reveal_selected(self) -> None:
-        self.model.toggle_revealed([t.id for t in self.selected_rows()])
+        """Show (or mask again) the selected keys; showing one is recorded like the REST API's reveal."""
+        ids = [t.id for t in self.selected_rows()]
+        shown = [i for i in ids if i not in self.model.revealed]
+        self.model.toggle_revealed(ids)
+        if shown:
+            actions.key_shown(self.ctx, shown, failure=self.fail)
 
     def copy_selected(self) -> None:
         token = self.selected_row()
         if token is not None:
             copy_text("sk-" + token.key)
+            actions.key_shown(self.ctx, [token.id], copied=True, failure=self.fail)
             self.notify(self.ctx.tr("tokens.copied", name=token.name))
 
     def set_enabled(self, enabled: bool) -> None:
