@@ -182,7 +182,8 @@ def test_log_list_filters_by_type_user_and_token(cli):
     Log.insert(LogEntry(CONSUME, username="alice", token_name="laptop", model_name="gpt-4o-mini",
                         quota=7).row()).execute()
     rows = cli.json("log", "list")
-    assert [row["type_name"] for row in rows] == ["consume", "topup", "topup"]
+    assert [row["type_name"] for row in rows if row["type_name"] != "manage"] == ["consume", "topup", "topup"]
+    assert [row["type_name"] for row in cli.json("log", "list", "--user", "cli")] == ["manage"] * 3  # test_cli_audit
     assert [row["quota"] for row in cli.json("log", "list", "--type", "topup", "--user", "alice")] == [10]
     assert [row["model_name"] for row in cli.json("log", "list", "--token", "laptop")] == ["gpt-4o-mini"]
     assert len(cli.json("log", "list", "--limit", "1")) == 1
@@ -197,10 +198,11 @@ def test_log_export_writes_the_range_to_csv(cli, tmp_path):
     out = tmp_path / "logs.csv"
     day = date.today().isoformat()
     assert cli.ok("log", "export", "--since", day, "--until", day, "--out", str(out)).strip() == \
-        f"wrote 1 rows to {out}"
+        f"wrote 2 rows to {out}"  # the top-up and its audit row
     with open(out, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert [(row["type"], row["quota"], row["username"]) for row in rows] == [("topup", "20", "root")]
+    assert sorted((row["type"], row["quota"], row["username"]) for row in rows) == [("manage", "0", "cli"),
+                                                                                   ("topup", "20", "root")]
     assert abs(datetime.fromisoformat(rows[0]["created_at"]).timestamp() - clock.now()) < 60
     assert cli.ok("log", "export", "--since", "2000-01-01", "--until", "2000-01-02", "--out", str(out)).strip() \
         == f"wrote 0 rows to {out}"
@@ -216,7 +218,7 @@ def test_log_prune_deletes_older_rows(cli):
     Log.insert(LogEntry(CONSUME, created_at=1_000_000_000).row()).execute()  # 2001
     Log.insert(LogEntry(CONSUME).row()).execute()  # now
     assert cli.ok("log", "prune", "--before", "2020-01-01").strip() == "deleted 1 rows"
-    assert len(cli.json("log", "list")) == 1
+    assert [row["type_name"] for row in cli.json("log", "list")] == ["manage", "consume"]  # the prune's audit row
 
 
 def test_token_list_json_has_remaining_and_used_quota(cli):

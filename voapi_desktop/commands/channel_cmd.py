@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from ..store import channels as service
-from . import store_for
+from . import audited, given, store_for
 
 COLUMNS = [("id", "ID"), ("name", "NAME"), ("type_name", "TYPE"), ("status_name", "STATUS"),
            ("priority", "PRIORITY"), ("weight", "WEIGHT"), ("models", "MODELS"), ("groups", "GROUPS"),
@@ -55,13 +55,15 @@ def register(commands, common) -> None:
 
 def add_channel(args) -> int:
     store_for(args)
-    info = service.create_channel(
+    fields = dict(
         type=args.type, name=args.name, key=args.key.replace("\\n", "\n"), base_url=args.base_url,
         models=args.models, group=args.group, priority=args.priority, weight=args.weight,
         model_mapping=args.model_mapping, param_override=args.param_override,
         header_override=args.header_override, status_code_mapping=args.status_code_mapping,
         key_mode=args.key_mode, test_model=args.test_model, tag=args.tag, remark=args.remark,
         other=args.api_version, auto_ban=not args.no_auto_ban)
+    info = service.create_channel(**fields)
+    audited(f"add channel {info.name}", given(fields))
     print(json.dumps({"id": info.id}) if args.json else info.id)
     return 0
 
@@ -97,5 +99,6 @@ def test_channel(args) -> int:
 def set_status(args, status: int) -> int:
     store_for(args)
     info = service.set_channel_status(args.id, status)
+    audited(f"{'enable' if status == service.ENABLED else 'disable'} channel {info.id}", ["status"])
     print(f"channel {info.id} is {service.STATUS_NAMES[info.status]}")
     return 0

@@ -6,7 +6,7 @@ import json
 
 from ..store.checkin import check_in
 from ..store.users import find_user, get_user
-from . import store_for
+from . import audited, store_for
 
 
 def register(commands, common) -> None:
@@ -19,6 +19,7 @@ def run_checkin(args) -> int:
     runtime = store_for(args)
     user = find_user(args.user)
     reward = check_in(user.id, runtime.settings)
+    audited(f"check in user {user.id}", ["quota"])
     balance = get_user(user.id).quota
     if args.json:
         print(json.dumps({"username": user.username, "quota_awarded": reward, "balance": balance}))

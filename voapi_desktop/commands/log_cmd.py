@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from ..core import periods
 from ..store.log_archive import delete_logs_before, export_logs_csv
 from ..store.logs import TYPE_NAMES, list_logs
-from . import store_for
+from . import audited, store_for
 
 TYPES = {name: value for value, name in TYPE_NAMES.items()}
 COLUMNS = [("id", "ID"), ("time", "TIME"), ("type_name", "TYPE"), ("username", "USER"), ("token_name", "TOKEN"),
@@ -79,5 +79,7 @@ def export_rows(args) -> int:
 def prune_rows(args) -> int:
     runtime = store_for(args)
     before = parse_moment(args.before, periods.zone(runtime.settings["TZ"]), "--before")
-    print(f"deleted {delete_logs_before(before)} rows")
+    deleted = delete_logs_before(before)
+    audited(f"delete logs before {args.before}")
+    print(f"deleted {deleted} rows")
     return 0

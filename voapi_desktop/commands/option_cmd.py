@@ -6,7 +6,7 @@ import json
 
 from ..core.settings import SETTINGS, find_setting
 from ..store.options import set_option
-from . import store_for
+from . import audited, store_for
 
 
 def register(commands, common) -> None:
@@ -33,6 +33,7 @@ def get_option(args) -> int:
 def set_value(args) -> int:
     store_for(args)
     name, value = set_option(args.key, args.value)
+    audited(f"set option {name}", [name])
     print(f"{name} = {json.dumps(value, default=str) if not isinstance(value, str) else value}")
     return 0
 

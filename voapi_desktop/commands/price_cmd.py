@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.pricing import exact
 from ..store import prices as service
-from . import store_for
+from . import audited, given, store_for
 
 COLUMNS = [("model", "MODEL"), ("source", "SOURCE"), ("ratio", "RATIO"), ("completion_ratio", "COMPLETION"),
            ("cache_ratio", "CACHE"), ("cache_write_ratio", "CACHE WRITE"), ("price", "PRICE/CALL (USD)")]
@@ -43,9 +43,10 @@ def set_price(args) -> int:
         raise ValueError("--completion-ratio, --cache-ratio and --cache-write-ratio go with --ratio, "
                          "not with --price")
     store_for(args)
-    price = service.set_price(args.model, ratio=args.ratio, completion_ratio=args.completion_ratio,
-                              cache_ratio=args.cache_ratio, cache_write_ratio=args.cache_write_ratio,
-                              price=args.price)
+    fields = dict(ratio=args.ratio, completion_ratio=args.completion_ratio, cache_ratio=args.cache_ratio,
+                  cache_write_ratio=args.cache_write_ratio, price=args.price)
+    price = service.set_price(args.model, **fields)
+    audited(f"set price {args.model.strip()}", given(fields))
     if price.price is not None:
         print(f"{args.model.strip()}: ${float(price.price):g} per call")
     else:
@@ -74,5 +75,6 @@ def set_group_ratio(args) -> int:
         raise ValueError(f"the ratio must be a number >= 0, such as 0.8; got {args.ratio!r}") from None
     runtime = store_for(args)
     ratios = service.set_group_ratio(runtime.settings, args.group, args.ratio)
+    audited(f"set group ratio {args.group.strip()}", ["GROUP_RATIO"])
     print(f"{args.group.strip()} = {ratios[args.group.strip()]}")
     return 0

@@ -8,7 +8,7 @@ from datetime import datetime
 from ..core.keys import mask_key
 from ..store import redemptions as service
 from ..store.users import find_user, get_user
-from . import store_for
+from . import audited, store_for
 from .token_cmd import parse_expiry
 
 COLUMNS = [("id", "ID"), ("name", "NAME"), ("key", "CODE"), ("status", "STATUS"), ("quota", "QUOTA"),
@@ -43,6 +43,7 @@ def register(commands, common) -> None:
 def create_codes(args) -> int:
     store_for(args)
     codes = service.create_codes(args.name, args.quota, args.count, max(parse_expiry(args.expires), 0))
+    audited(f"create redemption codes {args.name}".strip(), ["name", "quota", "count", "expires_at"])
     print(json.dumps(codes) if args.json else "\n".join(codes))
     return 0
 
@@ -51,6 +52,7 @@ def redeem_code(args) -> int:
     store_for(args)
     user = find_user(args.user)
     credited = service.redeem(args.code, user.id)
+    audited(f"redeem redemption code {_code_id(args.code)} for user {user.id}", ["quota"])
     print(f"credited {credited} quota to {user.username}; balance {get_user(user.id).quota}")
     return 0
 
@@ -73,5 +75,11 @@ def list_codes(args) -> int:
 def disable_code(args) -> int:
     store_for(args)
     service.disable_code(args.code)
+    audited(f"disable redemption code {_code_id(args.code)}", ["status"])
     print("code disabled")
     return 0
+
+
+def _code_id(key: str) -> str:
+    """A code in an audit row is named by its id: the key is the voucher itself."""
+    return next((str(c.id) for c in service.list_codes(limit=1_000_000) if c.key == key.strip().lower()), "?")

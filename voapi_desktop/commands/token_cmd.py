@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from ..core.keys import mask_key
 from ..store import tokens as service
 from ..store.users import find_user
-from . import store_for
+from . import audited, given, store_for
 
 COLUMNS = [("id", "ID"), ("name", "NAME"), ("username", "USER"), ("key", "KEY"), ("state", "STATE"),
            ("remain_quota", "REMAIN"), ("used_quota", "USED"), ("models", "MODELS"), ("expires", "EXPIRES")]
@@ -50,10 +50,11 @@ def parse_expiry(text: str) -> int:
 def create_token(args) -> int:
     store_for(args)
     owner = find_user(args.user)
-    info = service.create_token(owner.id, args.name, quota=args.quota or 0,
-                                unlimited=args.unlimited or args.quota is None,
-                                models=args.models.split(","), expires_at=parse_expiry(args.expires),
-                                allow_ips=args.allow_ips, group=args.group)
+    fields = dict(quota=args.quota or 0, unlimited=args.unlimited or args.quota is None,
+                  models=[m for m in args.models.split(",") if m.strip()], expires_at=parse_expiry(args.expires),
+                  allow_ips=args.allow_ips, group=args.group)
+    info = service.create_token(owner.id, args.name, **fields)
+    audited(f"create token {info.name}", ["username", "name", *given(fields)])
     key = "sk-" + info.key
     print(json.dumps({"id": info.id, "name": info.name, "key": key}) if args.json else key)
     return 0

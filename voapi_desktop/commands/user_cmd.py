@@ -7,7 +7,7 @@ import json
 
 from ..store import users as service
 from ..store.wallet import top_up as wallet_top_up
-from . import store_for
+from . import audited, store_for
 
 COLUMNS = [("id", "ID"), ("username", "USERNAME"), ("role_name", "ROLE"), ("status", "STATUS"),
            ("group", "GROUP"), ("quota", "QUOTA"), ("used_quota", "USED"), ("request_count", "REQUESTS")]
@@ -44,6 +44,7 @@ def add_user(args) -> int:
     store_for(args)
     info = service.create_user(args.username, args.password, role=service.ROLES[args.role], quota=args.quota,
                                group=args.group)
+    audited(f"create user {info.username}", ["username", "password", "role", "quota", "group"])
     print(json.dumps({"id": info.id, "username": info.username}) if args.json else info.id)
     return 0
 
@@ -64,7 +65,9 @@ def list_users(args) -> int:
 def change_password(args) -> int:
     store_for(args)
     password = args.password or getpass.getpass("new password: ")
-    service.set_password(service.find_user(args.username).id, password)
+    user = service.find_user(args.username)
+    service.set_password(user.id, password)
+    audited(f"set password of user {user.id}", ["password"])
     print(f"password of {args.username} changed")
     return 0
 
@@ -73,5 +76,6 @@ def top_up(args) -> int:
     store_for(args)
     user = service.find_user(args.username)
     balance = wallet_top_up(user.id, args.quota, args.reason)
+    audited(f"{'top up' if args.quota > 0 else 'deduct quota of'} user {user.id}", ["quota"])
     print(f"{user.username}: {args.quota:+d} quota; balance {balance}")
     return 0
