@@ -19,6 +19,7 @@ from .api_lines import check_api_lines
 from .chat_links import check_chat_links
 from .dsn import redact_dsn
 from .epay import check_pay_methods
+from .groups import check_usable_groups
 from .home_template import check_home_template
 from .keys import mask_key
 from .monitor import check_monitor_items
@@ -143,6 +144,7 @@ SETTINGS: tuple[Setting, ...] = (
         S("SELF_USE_MODE_ENABLED", "bool", False, "Serve models that have no price instead of rejecting them.", alias="SelfUseModeEnabled"),
         S("SELF_USE_FALLBACK_RATIO", "float", 37.5, "Model ratio charged in self-use mode for models that have no price.", minimum=0),
         S("GROUP_RATIO", "json", {"default": 1, "vip": 1, "svip": 1}, "Price multiplier per user group, as JSON such as {\"default\": 1, \"vip\": 0.8}.", alias="GroupRatio"),
+        S("USER_USABLE_GROUPS", "json", {"default": "Default group", "vip": "VIP group"}, "Groups, besides their own, whose price any user's API key may use, as JSON {group: description}; a key whose group is neither is refused (HTTP 403).", alias="UserUsableGroups", check=check_usable_groups),
         S("USER_DAILY_QUOTA_CLEAR", "bool", False, "Reset every user's balance to zero at the start of each period."),
         S("USER_DAILY_QUOTA_CLEAR_UNIT", "choice", "DAY", "Period after which balances are reset when USER_DAILY_QUOTA_CLEAR is on.", choices=("DAY", "WEEK", "MONTH")),
     ),

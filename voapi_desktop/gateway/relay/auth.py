@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...core.groups import usable_groups
 from ...core.keys import mask_key, parse_api_key
 from ...store.snapshot import Snapshot
 from ...store.tokens import TokenInfo
@@ -51,7 +52,20 @@ def authenticate(snapshot: Snapshot, raw: str, client_ip: str, now: int) -> Call
         raise Unauthorized("the channel pin after the key must be a channel id: sk-<key>-<id>")
     if api_key.channel_pin is not None and user.role < ROLE_ADMIN:
         raise Forbidden("only admin keys may pin a channel (sk-<key>-<channel id>)", code="pin_not_allowed")
+    if token.group and token.group != user.group:
+        check_token_group(snapshot, token.group, user.group)
     return Caller(token, user, token.group or user.group, api_key.channel_pin)
+
+
+def check_token_group(snapshot: Snapshot, group: str, user_group: str) -> None:
+    """A key's own group must be one its owner may use (USER_USABLE_GROUPS) and still be priced (GROUP_RATIO),
+    as new-api checks; an owner's own group always passes."""
+    if group not in usable_groups(user_group, snapshot.settings["USER_USABLE_GROUPS"]):
+        raise Forbidden(f"this API key's group '{group}' is not available to its owner (group '{user_group}'); "
+                        "ask an admin to change the key's group", code="group_not_allowed")
+    if group not in snapshot.prices.groups:
+        raise Forbidden(f"this API key's group '{group}' no longer exists; ask an admin to change the key's group",
+                        code="group_not_found")
 
 
 def check_model_allowed(caller: Caller, model: str) -> None:
