@@ -137,10 +137,10 @@ def test_json_parses_and_reports_the_syntax_error():
 
 
 def test_json_typed_value_is_copied_not_shared():
-    original = {"a": [1]}
+    original = {"a": {"tags": ["x"]}}
     parsed = parse_value(BY_NAME["MODEL_INFO"], original)
-    parsed["a"].append(2)
-    assert original == {"a": [1]}
+    parsed["a"]["tags"].append("y")
+    assert original == {"a": {"tags": ["x"]}}
 
 
 def test_list_splits_on_commas_and_newlines_and_drops_empties():
@@ -207,6 +207,28 @@ def test_bad_values_name_their_source():
         load(overrides={"port": -1})
     with pytest.raises(UnknownSetting):
         load(overrides={"PROT": 1})
+
+
+def test_a_stored_option_failing_its_check_is_ignored_with_a_warning_naming_it(caplog):
+    options = {"THEME_COLOR": "red;} body{display:none", "MODEL_INFO": '{"gpt-4": {"colour": "red"}}',
+               "VendorInfo": "[]", "RETRY_TIMES": "2"}
+    settings = load({"THEME_COLOR": "#0a7f5c"}, options)
+    assert settings["THEME_COLOR"] == "#0a7f5c" and settings.source("THEME_COLOR") == "env"
+    assert settings["MODEL_INFO"] == {} and settings.source("MODEL_INFO") == "default"
+    assert settings["RETRY_TIMES"] == 2 and settings.ignored("RETRY_TIMES") is None
+    assert "unknown field(s) colour" in settings.ignored("MODEL_INFO")
+    for name in ("THEME_COLOR", "MODEL_INFO"):
+        assert f"stored option {name} ignored" in caplog.text
+    load(options=options)
+    assert caplog.text.count("stored option MODEL_INFO ignored") == 1, "one warning per problem, not per reload"
+
+
+def test_the_pricing_descriptions_are_checked_like_every_json_setting():
+    assert BY_NAME["MODEL_INFO"].check is not None and BY_NAME["VENDOR_INFO"].check is not None
+    with pytest.raises(InvalidSetting, match=r"VENDOR_INFO: openai has unknown field\(s\) logo"):
+        parse_value(BY_NAME["VENDOR_INFO"], '{"openai": {"logo": "/x.png"}}')
+    with pytest.raises(InvalidSetting, match="^env var MODEL_INFO: "):
+        load({"MODEL_INFO": "[1]"})
 
 
 def test_with_options_returns_a_new_instance_keeping_env_and_overrides():

@@ -7,6 +7,8 @@ import httpx
 import pytest
 
 from voapi_desktop.store import users
+from voapi_desktop.store.changes import publish
+from voapi_desktop.store.tables import Option
 
 PASSWORD = "password-123"
 
@@ -15,6 +17,13 @@ PASSWORD = "password-123"
 def cheap_password_hashes(monkeypatch):
     monkeypatch.setattr(users, "hash_password",
                         lambda password: bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode())
+
+
+def store_raw_option(key: str, value: str) -> None:
+    """Write an option past its check, as a row stored before the check existed (or by hand) would be."""
+    Option.delete().where(Option.key == key).execute()
+    Option.create(key=key, value=value)
+    publish("option")
 
 
 def add_user(username: str, quota: int = 0) -> users.UserInfo:

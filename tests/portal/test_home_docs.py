@@ -8,10 +8,9 @@ import json
 from voapi_desktop.core.keys import mask_key
 from voapi_desktop.store import tokens, users
 from voapi_desktop.store.options import set_option
-from voapi_desktop.store.tables import Option
 
 from tests.conftest import make_token
-from .conftest import add_user, sign_in
+from .conftest import add_user, sign_in, store_raw_option
 from .test_pages import active_content
 
 
@@ -32,14 +31,6 @@ def _template(**fields) -> dict:
             "qas": [{"q": "Why?", "a": "Because **bold**."}], "advantageImg": "/adv.png",
             "advantages": [{"content": "Cheap", "extra": "Very", "icon": "icon-coins", "color": "#10b981"}]}
     return base | fields
-
-
-def _store_raw(value: str) -> None:
-    """Write HOME_PAGE_TEMPLATE past the check, as a row set before the check existed would be."""
-    from voapi_desktop.store.changes import publish
-    Option.delete().where(Option.key == "HOME_PAGE_TEMPLATE").execute()
-    Option.create(key="HOME_PAGE_TEMPLATE", value=value)
-    publish("option")
 
 
 def test_home_renders_every_field_of_the_operators_template(browser_client):
@@ -64,7 +55,7 @@ def test_hidden_sections_are_absent(browser_client):
 
 
 def test_an_invalid_stored_template_falls_back_with_a_notice_for_admins_only(gateway, browser_client):
-    _store_raw(json.dumps({"name": "Broken", "bgImg": "javascript:alert(1)"}))
+    store_raw_option("HOME_PAGE_TEMPLATE", json.dumps({"name": "Broken", "bgImg": "javascript:alert(1)"}))
     visitor = browser_client.get("/", headers={"Accept-Language": "en"})
     assert visitor.status_code == 200 and "One key for every model" in visitor.text and "Broken" not in visitor.text
     assert 'id="home-template-notice"' not in visitor.text and "bgImg" not in visitor.text

@@ -19,7 +19,7 @@ from voapi_desktop.store.logs import CONSUME, ERROR, LogEntry, insert_entries
 from voapi_desktop.store.options import InvalidOption, set_options
 from voapi_desktop.store.users import find_user, update_user
 
-from .conftest import add_user, sign_in
+from .conftest import add_user, sign_in, store_raw_option
 
 XSS = "**bold** <script>window.pwned=1</script> <img src=x onerror=alert(1)> [link](javascript:alert(1))"
 
@@ -103,10 +103,13 @@ def test_operator_model_and_vendor_text_is_sanitized(priced, browser_client):
     assert '<img class="model-icon" src="/icons/mini.png"' in cards(page)["gpt-4o-mini"]
 
 
-def test_a_model_info_of_the_wrong_shape_leaves_the_page_working(priced, browser_client):
-    set_options({"MODEL_INFO": json.dumps(["not", "an", "object"])})
+def test_a_model_info_of_the_wrong_shape_is_refused_and_a_stored_one_ignored(priced, browser_client, caplog):
+    with pytest.raises(InvalidOption, match="MODEL_INFO must be a JSON object of model name"):
+        set_options({"MODEL_INFO": json.dumps(["not", "an", "object"])})
+    store_raw_option("MODEL_INFO", json.dumps({"gpt-4o-mini": {"note": "Fast", "colour": "red"}}))
     response = browser_client.get("/pricing")
-    assert response.status_code == 200 and "gpt-4o-mini" in cards(response.text)
+    assert response.status_code == 200 and "gpt-4o-mini" in cards(response.text) and "Fast" not in response.text
+    assert "stored option MODEL_INFO ignored" in caplog.text and "unknown field(s) colour" in caplog.text
 
 
 def plant(model: str, hours_ago: int, ok: int, errors: int, use_time: int = 100, channel_id: int = 1) -> list[LogEntry]:

@@ -16,6 +16,8 @@ def test_a_batch_is_stored_whole(store):
 @pytest.mark.parametrize("bad, name, reason", [
     ({"SMTP_PORT": "0"}, "SMTP_PORT", "between 1 and 65535"),
     ({"GROUP_RATIO": "{oops"}, "GROUP_RATIO", "valid JSON"),
+    ({"MODEL_INFO": '{"gpt-4": {"colour": "red"}}'}, "MODEL_INFO", r"gpt-4 has unknown field\(s\) colour"),
+    ({"THEME_COLOR": "red;}"}, "THEME_COLOR", "a CSS colour such as #1664ff"),
     ({"PORT": "4000"}, "PORT", "read at start-up"),
     ({"NO_SUCH_THING": "1"}, "NO_SUCH_THING", "unknown setting"),
 ])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import math
 import os
 import re
@@ -22,6 +23,7 @@ from .epay import check_pay_methods
 from .groups import check_usable_groups
 from .home_template import check_home_template
 from .keys import mask_key
+from .model_info import check_model_info, check_vendor_info
 from .monitor import check_monitor_items
 from .site_settings import check_footer_script, check_header_style, check_menu, check_theme_color
 
@@ -30,6 +32,7 @@ SCOPES = ("boot", "runtime")
 GROUPS = ("general", "database", "relay", "channels", "billing", "accounts", "limits",
           "security", "logs", "portal", "mail", "oauth", "payment")
 _EMPTY: Mapping[str, object] = MappingProxyType({})
+log = logging.getLogger(__name__)
 
 
 class UnknownSetting(KeyError):
@@ -216,8 +219,10 @@ SETTINGS: tuple[Setting, ...] = (
         S("HOME_PAGE_TEMPLATE", "json", {}, "The portal home page as the seed's JSON template: name, desc, bgImg, notes, hideAiModels, aiTitle, aiModels [{name, link, img}], hidePlatforms, platformsTitle, platforms, stepsImg, steps [{name, desc}], qas [{q, a}], hideAdvantages, advantageImg, advantages [{content, extra, icon, color}]; links and images http(s) or /paths; {} shows the built-in page.",
           check=check_home_template),
         S("DOCS_EXTRA", "str", "", "Extra text at the end of the portal's /docs page (Markdown, sanitized)."),
-        S("MODEL_INFO", "json", {}, "Per-model icon, description, tags and vendor for the pricing page, as JSON."),
-        S("VENDOR_INFO", "json", {}, "Per-vendor name, icon and notice for the pricing page, as JSON."),
+        S("MODEL_INFO", "json", {}, "Per-model icon, description, tags and vendor for the pricing page, as JSON.",
+          check=check_model_info),
+        S("VENDOR_INFO", "json", {}, "Per-vendor name, icon and notice for the pricing page, as JSON.",
+          check=check_vendor_info),
         S("THEME_COLOR", "str", "", "Main colour of the portal: #rgb, #rrggbb, rgb(...) or hsl(...) (such as #1664ff); empty means the built-in theme.",
           check=check_theme_color),
         S("SEO_TITLE", "str", "", "Page title given to search engines."),
@@ -441,19 +446,24 @@ def mask_secret(text: str) -> str:
 class Settings:
     """Typed, immutable settings; `settings["PORT"]` is a plain dict lookup."""
 
-    __slots__ = ("_values", "_sources", "_base", "_base_sources", "_overrides")
+    __slots__ = ("_values", "_sources", "_base", "_base_sources", "_overrides", "_ignored")
 
     def __init__(self, base: dict[str, object], base_sources: dict[str, str],
                  options: Mapping[str, object], overrides: dict[str, object]) -> None:
         self._base, self._base_sources, self._overrides = base, base_sources, overrides
         self._values = dict(base)
         self._sources = dict(base_sources)
+        self._ignored: dict[str, str] = {}
         # Canonical names last, so "RETRY_TIMES" beats a migrated "RetryTimes" row.
         for key, raw in sorted(options.items(), key=lambda item: item[0] in BY_NAME):
             setting = _LOOKUP.get(_norm(key))
             if setting is None or setting.scope == "boot":
                 continue  # new-api keys we do not model, or not ours to change at run time
-            self._set(setting, _parse_option(setting, key, raw), "option")
+            value, problem = _parse_option(setting, key, raw)
+            if problem is None:
+                self._set(setting, value, "option")
+            else:
+                self._ignored[setting.name] = problem
         for name, value in overrides.items():
             self._set(BY_NAME[name], value, "override")
 
@@ -490,6 +500,10 @@ class Settings:
         except KeyError:
             return self._values[find_setting(name).name]
 
+    def ignored(self, name: str) -> str | None:
+        """Why the stored option `name` was ignored at load (it failed its check), or None."""
+        return self._ignored.get(find_setting(name).name)
+
     def source(self, name: str) -> str:
         """Where a value came from: "default", "env", "option" or "override"."""
         return self._sources[find_setting(name).name]
@@ -511,15 +525,29 @@ class Settings:
         return f"Settings(changed={changed})"
 
 
-def _parse_option(setting: Setting, key: str, raw: object) -> object:
-    """A stored option. One that fails only its shape check (stored before the check existed, or written
-    into the table by hand) is kept as parsed, so its reader falls back instead of the gateway not starting."""
+def _parse_option(setting: Setting, key: str, raw: object) -> tuple[object, str | None]:
+    """A stored option as (value, None), or (None, why) when it fails its shape check (stored before the
+    check existed, or written into the table by hand): then it is ignored with a warning, the env value or
+    default applies, and so every reader sees only values that pass their check. A wrong type raises."""
+    value = _parse_from(replace(setting, check=None), raw, f"option {key}")
+    if setting.check is None:
+        return value, None
     try:
-        return _parse_from(setting, raw, f"option {key}")
-    except InvalidSetting:
-        if setting.check is None:
-            raise
-        return _parse_from(replace(setting, check=None), raw, f"option {key}")
+        setting.check(value)
+    except (ValueError, TypeError) as exc:
+        problem = str(exc) or f"not {_expected(setting)}"
+        _warn_ignored(setting.name, key, problem)
+        return None, problem
+    return value, None
+
+
+_WARNED: set[tuple[str, str]] = set()  # settings are reloaded on every change: one warning per problem
+
+
+def _warn_ignored(name: str, key: str, problem: str) -> None:
+    if (key, problem) not in _WARNED:
+        _WARNED.add((key, problem))
+        log.warning("stored option %s ignored (its default or env value applies): %s", name, problem)
 
 
 def _parse_from(setting: Setting, raw: object, source: str) -> object:

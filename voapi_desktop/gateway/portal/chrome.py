@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 from quart import request
 
-from ...core.site_settings import MenuEntry, check_theme_color, neutralise_end_tag, parse_menu
+from ...core.site_settings import neutralise_end_tag, parse_menu
 from .markdown import render_markdown
 from .menu import PUBLIC_MENU
 
@@ -22,13 +22,6 @@ CONSOLE_MENU = (("/console/wallet", "nav.wallet"), ("/console/keys", "nav.keys")
 DEFAULT_THEME = "#1664ff"
 # Texts portal.js shows (toasts), handed over in the body's data-texts attribute.
 SCRIPT_TEXTS = ("js.no_answer", "js.failed", "js.done", "js.copied", "js.email_first", "js.code_sent")
-
-
-def _menu(value: object) -> list[MenuEntry]:
-    try:
-        return parse_menu(value)
-    except ValueError:  # checked when set; an env value that slipped through shows no entries
-        return []
 
 
 def current_path() -> str:
@@ -46,24 +39,15 @@ def notice_banner(text: str) -> tuple[Markup, str]:
     return html, hashlib.sha256(text.encode()).hexdigest()[:12] if html else ""
 
 
-def _theme_color(value: str) -> str:
-    """The stored colour when it passes the check (a value written around the options API may not)."""
-    try:
-        check_theme_color(value)
-    except ValueError:
-        return ""
-    return value.strip()
-
-
 def chrome_context(current, t) -> dict:
     """What base.html needs besides the user: head tags, menus, banner, operator code, script texts."""
     notice, notice_id = notice_banner(current["NOTICE"])
     return {
         "seo": {"title": current["SEO_TITLE"].strip(), "description": current["SEO_DESCRIPTION"].strip(),
                 "keywords": current["SEO_KEYWORDS"].strip()},
-        "theme_color": _theme_color(current["THEME_COLOR"]), "default_theme": DEFAULT_THEME,
+        "theme_color": current["THEME_COLOR"].strip(), "default_theme": DEFAULT_THEME,
         "menu": PUBLIC_MENU, "nav": CONSOLE_MENU,
-        "top_menu": _menu(current["PORTAL_TOP_MENU"]), "sidebar_menu": _menu(current["PORTAL_SIDEBAR_MENU"]),
+        "top_menu": parse_menu(current["PORTAL_TOP_MENU"]), "sidebar_menu": parse_menu(current["PORTAL_SIDEBAR_MENU"]),
         "notice_banner": notice, "notice_id": notice_id, "lang_url": lang_url,
         "header_style": Markup(neutralise_end_tag(current["HEADER_STYLE"], "style")),
         "footer_script": Markup(neutralise_end_tag(current["FOOTER_SCRIPT"], "script")),

@@ -10,7 +10,6 @@ the key's id and the model to /chat/open, which answers with a redirect to the f
 from __future__ import annotations
 
 import asyncio
-import logging
 from urllib.parse import urlsplit
 
 from quart import redirect, request
@@ -23,7 +22,6 @@ from ..api.base import critical_limit
 from .blueprint import error_page, portal_routes
 from .context import console_page, language_context, page, render, settings
 
-log = logging.getLogger(__name__)
 MAX_MODEL = 200
 # Texts the pages' scripts show, handed over in a data-texts attribute.
 PICKER_TEXTS = ("pick.no_keys", "pick.loading", "pick.no_models", "pick.failed")
@@ -38,20 +36,12 @@ def gateway_address() -> str:
 
 
 def chat_links() -> list[ChatLink]:
-    try:
-        return parse_chat_links(settings()["CHAT_LINKS"])
-    except ValueError as exc:  # checked when set; a value from the environment may still be wrong
-        log.warning("CHAT_LINKS ignored: %s", exc)
-        return []
+    return parse_chat_links(settings()["CHAT_LINKS"])  # the value passed its check when loaded
 
 
 def api_lines() -> list[ApiLine]:
     """The operator's lines, or this gateway alone when there are none."""
-    try:
-        lines = parse_api_lines(settings()["API_INFO"])
-    except ValueError as exc:
-        log.warning("API_INFO ignored: %s", exc)
-        lines = []
+    lines = parse_api_lines(settings()["API_INFO"])  # the value passed its check when loaded
     return lines or [ApiLine(settings()["SYSTEM_NAME"], gateway_address())]
 
 

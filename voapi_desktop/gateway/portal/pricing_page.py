@@ -8,21 +8,18 @@ not place is given the vendor its name suggests (core.vendor_match).
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from quart import current_app
 
-from ...core.model_info import check_model_info, check_vendor_info
 from ...core.price_display import PriceFigures, decimal_text, price_figures
 from ...core.vendor_match import match_vendor, vendor_name
 from .blueprint import portal_routes
-from .context import language_context, page, render, settings, signed_in_user
+from .context import language_context, page, render, signed_in_user
 from .markdown import render_markdown
 
-log = logging.getLogger(__name__)
 OTHER = "other"
 _ICON_URL = re.compile(r"(https?://|/(?!/))[^\s\"'<>()\\]{0,500}")
 
@@ -59,13 +56,6 @@ def split_tags(value: object) -> list[str]:
     return [str(tag).strip()[:40] for tag in items if str(tag).strip()][:12]
 
 
-def _info(name: str, check) -> dict:
-    """A MODEL_INFO / VENDOR_INFO setting, or {} (logged) when its shape is wrong."""
-    try:
-        return check(settings()[name] or {})
-    except ValueError as exc:
-        log.warning("pricing page ignores %s: %s", name, exc)
-        return {}
 
 
 def model_cards(models: list[str], model_info: dict, prices, group_ratio, current) -> list[ModelCard]:
@@ -105,10 +95,10 @@ async def pricing_page():
     user = await signed_in_user()
     group = user.group if user is not None and user.group else "default"
     group_ratio = snapshot.prices.group_ratio(group)
-    cards = model_cards(snapshot.models_for(group), _info("MODEL_INFO", check_model_info), snapshot.prices,
+    cards = model_cards(snapshot.models_for(group), current["MODEL_INFO"] or {}, snapshot.prices,
                         group_ratio, current)
     t = language_context()["t"]
-    vendors = vendors_of(cards, _info("VENDOR_INFO", check_vendor_info), t("pricing.vendor_other"))
+    vendors = vendors_of(cards, current["VENDOR_INFO"] or {}, t("pricing.vendor_other"))
     return await render("pricing.html", title=t("pricing.title"), cards=cards, vendors=vendors, group=group,
                         group_ratio=decimal_text(group_ratio, 4),
                         currency="cny" if current["QUOTA_DISPLAY_TYPE"] == "CNY" else "usd")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from datetime import datetime
 
@@ -20,29 +19,19 @@ from ...store.monitor import ItemHealth, item_health
 from .blueprint import portal_routes
 from .context import language_context, page, render, settings
 
-log = logging.getLogger(__name__)
 CACHE_SECONDS = 30
 _CACHE = "VOAPI_STATUS_CACHE"
 
 
-def _items(value: object):
-    try:
-        return parse_monitor_items(value), False
-    except ValueError as exc:
-        log.warning("status page ignores MONITOR_ITEMS: %s", exc)
-        return [], True
-
-
-async def health(value: object) -> tuple[list[ItemHealth], bool]:
-    """The items' health (cached per MONITOR_ITEMS value), and whether the setting was unusable."""
-    items, broken = _items(value)
+async def health(value: object) -> list[ItemHealth]:
+    """The items' health, cached per MONITOR_ITEMS value (one that passed its check when loaded)."""
     key = json.dumps(value, sort_keys=True, default=str)
     cached = current_app.config.get(_CACHE)
     if cached and cached[0] == key and time.monotonic() - cached[1] < CACHE_SECONDS:
-        return cached[2], broken
-    rows = await asyncio.to_thread(item_health, items, clock.now())
+        return cached[2]
+    rows = await asyncio.to_thread(item_health, parse_monitor_items(value), clock.now())
     current_app.config[_CACHE] = (key, time.monotonic(), rows)
-    return rows, broken
+    return rows
 
 
 def latency_text(ms: int | None) -> str:
@@ -63,7 +52,8 @@ def hour_label(start: int) -> str:
 @portal_routes.get("/status")
 @page
 async def status_page():
-    rows, broken = await health(settings()["MONITOR_ITEMS"])
+    rows = await health(settings()["MONITOR_ITEMS"])
+    broken = settings().ignored("MONITOR_ITEMS") is not None  # a stored value that failed its check
     t = language_context()["t"]
     return await render("status.html", title=t("status.title"), rows=rows, broken=broken, hours=HOURS,
                         latency_text=latency_text, percent_text=percent_text, hour_label=hour_label,
