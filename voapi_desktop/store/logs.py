@@ -179,9 +179,10 @@ class LogWriter:
 
     @staticmethod
     def _apply(batch: list) -> None:
-        from .billing import SharedCounters, apply_charges, apply_settlement
+        from .billing import SharedCounters, apply_charges, apply_settlement, lock_accounts
         rows, charges = [], []
         shared = SharedCounters()
+        lock_accounts([item for item in batch if not isinstance(item, LogEntry) and item.held_in_db])
         for item in batch:
             if isinstance(item, LogEntry):
                 rows.append(item)
