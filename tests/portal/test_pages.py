@@ -130,5 +130,10 @@ def test_page_loads_are_limited_per_address_with_a_readable_page(gateway, browse
         assert browser_client.get("/console/login").status_code == 200
     refused = browser_client.get("/console/register")
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
-    assert "text/html" in refused.headers["content-type"] and "retry in" in refused.text
+    seconds = refused.headers["retry-after"]
+    assert "text/html" in refused.headers["content-type"]
+    assert f"Too many requests from your address; retry in {seconds} s." in refused.text
     assert browser_client.get("/console/static/portal.css").status_code == 200
+    chinese = browser_client.get("/console/register", headers={"Accept-Language": "zh-CN"})
+    assert chinese.status_code == 429 and '<html lang="zh-CN">' in chinese.text
+    assert f"请 {chinese.headers['retry-after']} 秒后重试。" in chinese.text and "retry in" not in chinese.text

@@ -2,8 +2,8 @@
 
 /reset-password                     posts the address to GET /api/reset_password
 /reset-password/confirm?email&token  the page the mailed link opens; posts to POST /api/user/reset
-Templates: resources/portal/templates/mail/. The token rides in the URL, so these pages are
-never cached and send no Referer.
+Templates: resources/portal/templates/mail/, in the visitor's language (the portal's catalogs, reset.*).
+The token rides in the URL, so these pages are never cached and send no Referer.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from importlib.resources import files
 
 from quart import Blueprint, current_app, render_template, request
+
+from .portal.context import language_context
 
 portal_mail_routes = Blueprint("portal_mail", __name__,
                                template_folder=str(files("voapi_desktop.resources") / "portal" / "templates"))
@@ -26,7 +28,7 @@ def _system_name() -> str:
 @portal_mail_routes.get("/reset-password")
 async def forgot_password():
     """The form that asks for a reset link."""
-    return await render_template("mail/forgot.html", system_name=_system_name()), 200, _HEADERS
+    return await render_template("mail/forgot.html", system_name=_system_name(), **language_context()), 200, _HEADERS
 
 
 @portal_mail_routes.get("/reset-password/confirm")
@@ -35,5 +37,5 @@ async def choose_password():
     email = request.args.get("email", "")[:254]
     token = request.args.get("token", "")[:1000]
     page = await render_template("mail/reset.html", system_name=_system_name(), email=email,
-                                 token=token if email else "")
+                                 token=token if email else "", **language_context())
     return page, 200, _HEADERS

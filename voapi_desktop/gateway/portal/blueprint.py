@@ -42,13 +42,14 @@ async def static(filename: str):
     return Response(body, content_type=content_type, headers={"Cache-Control": "public, max-age=300"})
 
 
-async def error_page(status: int, message: str, generic: bool = False):
-    """The error page in the visitor's language; `generic` messages give way to error.message.<status>."""
+async def error_page(status: int, message: str, generic: bool = False, **fields):
+    """The error page in the visitor's language; `generic` messages give way to error.message.<status>
+    (filled with `fields`)."""
     from .context import language_context
     languages = language_context()
     key = f"error.message.{status}"
     if generic and languages["t"](key) != key:
-        message = languages["t"](key)
+        message = languages["t"](key, **fields)
     return await render_template("error.html", status=status, message=message, user=None, **languages), status
 
 
@@ -72,7 +73,9 @@ async def relay_error(error: RelayError):
 
 @portal_routes.errorhandler(ApiError)
 async def limit_error(error: ApiError):
-    response = await error_page(error.status, error.message)
+    """A refusal of the API's (a 429 of the web limit, most often): a 429 is told in the visitor's language."""
+    response = await error_page(error.status, error.message, generic=error.status == 429,
+                                seconds=error.headers.get("Retry-After", "?"))
     return (*response, error.headers)
 
 

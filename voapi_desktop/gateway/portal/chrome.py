@@ -21,7 +21,8 @@ from .menu import PUBLIC_MENU
 CONSOLE_MENU = (("/console/wallet", "nav.wallet"), ("/console/keys", "nav.keys"), ("/console/usage", "nav.usage"))
 DEFAULT_THEME = "#1664ff"
 # Texts portal.js shows (toasts), handed over in the body's data-texts attribute.
-SCRIPT_TEXTS = ("js.no_answer", "js.failed", "js.done", "js.copied", "js.email_first", "js.code_sent")
+SCRIPT_TEXTS = ("js.no_answer", "js.failed", "js.done", "js.copied", "js.email_first", "js.code_sent",
+                "js.too_many")
 
 
 def current_path() -> str:

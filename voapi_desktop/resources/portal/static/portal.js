@@ -18,6 +18,14 @@
     box.hidden = false;
   }
 
+  // Toasts in the page's language where the portal knows what happened: success ("done", "a code was
+  // sent to ..."), no answer, and a 429 (from its status and Retry-After). Other refusals show the REST
+  // API's message, which scripts read too and which stays new-api's English.
+  function tooMany(response) {
+    return text("js.too_many", "too many requests; retry in {seconds} s")
+      .replace("{seconds}", response.headers.get("Retry-After") || "?");
+  }
+
   async function api(method, path, body) {
     const headers = {"Accept": "application/json"};
     if (userId) { headers["New-Api-User"] = userId; }
@@ -29,7 +37,7 @@
     let answer;
     try {
       const response = await fetch(path, init);
-      answer = await response.json();
+      answer = response.status === 429 ? {success: false, message: tooMany(response)} : await response.json();
     } catch (error) {
       answer = {success: false, message: text("js.no_answer", "the gateway did not answer") + ": " + error.message};
     }
@@ -71,7 +79,7 @@
     } else if (form.dataset.next) {
       location.assign(form.dataset.next);
     } else {
-      sessionStorage.setItem("voapi-toast", answer.message || text("js.done", "done"));
+      sessionStorage.setItem("voapi-toast", text("js.done", "done"));
       location.reload();
     }
   }
@@ -83,7 +91,7 @@
     const answer = await api(method, path, button.dataset.body ? JSON.parse(button.dataset.body) : undefined);
     button.disabled = false;
     if (answer.success) {
-      sessionStorage.setItem("voapi-toast", answer.message || text("js.done", "done"));
+      sessionStorage.setItem("voapi-toast", text("js.done", "done"));
       location.reload();
     }
   }
@@ -117,7 +125,7 @@
     const email = button.form.elements.email.value.trim();
     if (!email) { toast(text("js.email_first", "enter your email address first"), false); return; }
     const answer = await api("GET", "/api/verification?email=" + encodeURIComponent(email));
-    if (answer.success) { toast(answer.message || text("js.code_sent", "a code was sent") + ": " + email, true); }
+    if (answer.success) { toast(text("js.code_sent", "a code was sent to") + " " + email, true); }
   }
 
   function toggleSidebar() {
