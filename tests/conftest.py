@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.fakes.mail import SmtpSink
 from tests.fakes.upstream import FakeUpstream
 from voapi_desktop.gateway.server import GatewayServer
 from voapi_desktop.gateway.state import GatewayState, open_state
 from voapi_desktop.store import channels, tokens, users
+from voapi_desktop.store.options import set_options
 from voapi_desktop.store.runtime import StoreRuntime, open_store
 
 NO_REDIS = "redis-server is not installed (scripts/test installs the Debian package when run as root)"
@@ -32,6 +34,15 @@ def upstream():
     fake = FakeUpstream().start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def smtp(gateway):
+    """A local SMTP sink the live gateway mails through (its SMTP settings stored as options)."""
+    sink = SmtpSink().start()
+    set_options(sink.settings())
+    yield sink
+    sink.stop()
 
 
 @dataclass

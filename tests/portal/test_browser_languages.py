@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.mail import SmtpSink
 from voapi_desktop.store.options import set_options
 
 from .browser import MARKS, launched, watched_page
@@ -37,14 +36,6 @@ def page(browser, gateway, locale):
     # console=False: Chromium logs every 4xx answer (the 429 here) as a console error
     with watched_page(browser, console=False, base_url=gateway.url, locale=locale) as opened:
         yield opened
-
-
-@pytest.fixture
-def smtp(gateway):
-    sink = SmtpSink().start()
-    set_options(sink.settings())
-    yield sink
-    sink.stop()
 
 
 def test_the_reset_pages_tell_their_results_in_the_visitors_language(page, locale, smtp):

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.fakes.mail import MailApiSink, SmtpSink
+from tests.fakes.mail import MailApiSink
 from voapi_desktop.gateway.api.mail_routes import CODES
 from voapi_desktop.store import users
 from voapi_desktop.store.options import set_options
@@ -16,14 +16,6 @@ from voapi_desktop.store.options import set_options
 from .conftest import PASSWORD, add_user
 
 NEW_PASSWORD = "brand-new-pass-1"
-
-
-@pytest.fixture
-def smtp(gateway):
-    sink = SmtpSink().start()
-    set_options(sink.settings())
-    yield sink
-    sink.stop()
 
 
 def code_in(mail) -> str:
