@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from tests.conftest import add_channel, make_token
-from voapi_desktop.store import prices
+from voapi_desktop.store import channels, prices
+from voapi_desktop.store.tables import Log
 
 ANTHROPIC_BODIES = [
     {"model": "gpt-4o-mini", "max_tokens": 5, "messages": [{"role": "user", "content": 5}], "tools": True},
@@ -49,3 +50,30 @@ def test_odd_gemini_bodies_are_refused_cleanly(gateway, upstream, openai_channel
     if answer.status_code >= 400:
         assert "status" in answer.json()["error"] and "Traceback" not in answer.text
         assert upstream.requests == []
+
+
+@pytest.mark.parametrize("path, body, headers", [
+    ("/v1beta/models/gpt-4o-mini:embedContent", {"content": {"parts": [{"text": "hi"}]}}, "gemini"),
+    ("/v1/embeddings", {"model": "claude-sonnet-4-5", "input": "hi"}, "openai"),
+])
+def test_an_endpoint_no_channel_of_the_model_can_serve_is_a_400_not_a_502(gateway, upstream, openai_channel, path,
+                                                                         body, headers):
+    """Found by tests/fuzz: this was a 502 'the upstream did not answer', about an upstream never called."""
+    channels.create_channel(type="Anthropic", name="claude", key="k", base_url=upstream.url, models="claude-sonnet-4-5")
+    auth = {"x-goog-api-key": openai_channel} if headers == "gemini" else {"Authorization": f"Bearer {openai_channel}"}
+    answer = httpx.post(gateway.url + path, json=body, headers=auth, timeout=10)
+    assert answer.status_code == 400, answer.text
+    assert "cannot serve" in answer.json()["error"]["message"]
+    assert upstream.requests == [] and Log.select().count() == 0
+
+
+@pytest.mark.parametrize("config", [{"maxOutputTokens": 0}, {"max_output_tokens": -1}, {"candidateCount": 0},
+                                    {"maxOutputTokens": "10"}, {"maxOutputTokens": 2**40}])
+def test_gemini_token_limit_and_candidate_count_follow_the_max_tokens_rule(gateway, upstream, openai_channel, config):
+    """Found by tests/fuzz: maxOutputTokens 0 came back as an empty reply, answered 502."""
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}], "generationConfig": config}
+    answer = httpx.post(gateway.url + "/v1beta/models/gpt-4o-mini:generateContent", json=body, timeout=10,
+                        headers={"x-goog-api-key": openai_channel})
+    assert answer.status_code == 400, answer.text
+    assert next(iter(config)) in answer.json()["error"]["message"]
+    assert upstream.requests == []

@@ -9,7 +9,7 @@ from .dialects.gemini_openai import gemini_models_list
 from .errors import BadRequest, ModelNotFound
 from .relay.context import RelayContext
 from .relay.endpoints import GEMINI_EMBED, GEMINI_GENERATE
-from .relay.parse import ROUTING_FIELDS, ParsedRequest, parse_json_body
+from .relay.parse import ROUTING_FIELDS, ParsedRequest, check_generation_config, parse_json_body
 from .relay.pipeline import relay
 from .routes_relay import client_address, current_caller, read_raw_body, relay_state, to_response, visible_models
 
@@ -43,6 +43,7 @@ async def call_model(target: str):
         body.pop(name, None)
     if action in GENERATE and not isinstance(body.get("contents"), list | dict):
         raise BadRequest("'contents' is required: a list of {role, parts}")
+    check_generation_config(body)
     sse = request.args.get("alt") == "sse"
     stream = action == "streamGenerateContent" and sse
     parsed = ParsedRequest(model=model, stream=stream, body=body, size=len(raw),

@@ -139,6 +139,16 @@ def validate(body: dict, endpoint: Endpoint) -> ParsedRequest:
     return ParsedRequest(model=model, stream=stream, body=body)
 
 
+def check_generation_config(body: dict) -> None:
+    """A Gemini body's token limit and candidate count, held to the rule of max_tokens and n (Gemini takes
+    snake_case names too). Zero would come back as an empty reply, which is no fault of the upstream's."""
+    config = body.get("generationConfig", body.get("generation_config"))
+    if not isinstance(config, dict):
+        return
+    for name in ("maxOutputTokens", "max_output_tokens", "candidateCount", "candidate_count"):
+        _check_positive_int(config, name)
+
+
 def validate_multipart(fields: dict[str, str], files: list[Upload], endpoint: Endpoint) -> ParsedRequest:
     """Check a multipart upload (image edits, transcriptions)."""
     for name in ROUTING_FIELDS:
