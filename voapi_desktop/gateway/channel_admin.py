@@ -74,6 +74,9 @@ def _get(client: httpx.Client, url: str, key: str, headers: dict, params: dict |
         raise UpstreamError(f"{host} did not answer within {TIMEOUT_SECONDS:.0f} s") from None
     except httpx.HTTPError as exc:
         raise UpstreamError(f"cannot reach {host}: {type(exc).__name__}") from None
+    except UnicodeEncodeError:  # httpx sends header values as ASCII
+        raise UpstreamError("the key or a header override has a character that cannot be sent in an HTTP "
+                            "header (only ASCII can)") from None
     if response.status_code != 200:
         message = upstream_message(response.content)
         message = message.replace(key, "***") if len(key) >= 4 else message  # a 1-3 letter "key" would mangle it

@@ -82,6 +82,8 @@ async def test_channel(channel: ChannelInfo, settings: Settings, model: str = ""
         status, content = response.status_code, response.content
     except httpx.HTTPError as exc:
         status, content = 0, f"cannot reach the upstream: {type(exc).__name__}".encode()
+    except UnicodeEncodeError:  # httpx sends header values as ASCII
+        status, content = 0, b"the key or a header override has a character that cannot be sent in an HTTP header"
     elapsed = int((time.perf_counter() - started) * 1000)
     result = TestResult(channel.id, 200 <= status < 300, model, elapsed, status,
                         "ok" if 200 <= status < 300 else upstream_message(content))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from .transactions import write_transaction
 ENABLED, MANUALLY_DISABLED, AUTO_DISABLED = 1, 2, 3
 STATUS_NAMES = {ENABLED: "enabled", MANUALLY_DISABLED: "disabled", AUTO_DISABLED: "auto-disabled"}
 KEY_MODES = ("random", "round-robin")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def _validated(fields: dict) -> dict:
         keys = _split(str(fields["key"]), "\n\r")
         if not keys:
             raise InvalidInput("channel key must not be empty")
+        if any(_CONTROL.search(key) for key in keys):  # it could not be sent in a header: every call would fail
+            raise InvalidInput("a channel key must not contain control characters")
         out["key"] = "\n".join(keys)
     if "base_url" in fields:
         url = str(fields["base_url"] or "").strip().rstrip("/")
@@ -157,6 +161,8 @@ def _validated(fields: dict) -> dict:
             value = _json_object(fields[name], what)
             if name == "header_override" and not all(isinstance(v, str) for v in value.values()):
                 raise InvalidInput("header override values must be strings")
+            if name == "header_override" and any(_CONTROL.search(k + v) for k, v in value.items()):
+                raise InvalidInput("header override names and values must not contain control characters")
             out[name] = json.dumps(value) if value else ""
     if "status_code_mapping" in fields:
         value = _json_object(fields["status_code_mapping"], "status code mapping")

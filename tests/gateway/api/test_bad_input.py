@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import stat
 
-from tests.gateway.api.conftest import add_user
+from tests.gateway.api.conftest import PASSWORD, add_user
 from voapi_desktop.core.settings import Settings
 from voapi_desktop.gateway.api.base import ROUTES
 from voapi_desktop.gateway.api.session import SECRET_FILE, session_secret
+from voapi_desktop.store import channels, users
 from voapi_desktop.store.options import set_option
 from voapi_desktop.store.tables import Log, User
 
@@ -66,3 +67,36 @@ def test_a_session_survives_a_restart_of_the_gateway(api, gateway, store):
     gateway.server.app.config["VOAPI_SESSION_SERIALIZER"] = __import__(
         "voapi_desktop.gateway.api.session", fromlist=["make_serializer"]).make_serializer(store.settings)
     assert api.ok("GET", "/api/user/self")["username"] == "zoe"
+
+
+def test_passwords_over_72_bytes_are_refused_not_a_500(root_api, api, store):
+    """Found by tests/fuzz: bcrypt 5 raises on more than 72 bytes, and sign-in and the password change checked
+    the given password with it before any length rule."""
+    too_long = "é" * 40  # 80 bytes
+    assert "wrong" in api.refused("POST", "/api/user/login", json={"username": "root", "password": too_long})
+    answer = root_api.call("PUT", "/api/user/self", json={"password": PASSWORD + "x", "original_password": too_long})
+    assert answer.status_code == 200 and answer.json()["success"] is False, answer.text
+    assert "original_password" in answer.json()["message"]
+    assert users.verify_password("root", PASSWORD) is not None
+    assert users.verify_password("root", PASSWORD + "x" * 72) is None  # never a match on the first 72 bytes
+
+
+def test_fetching_models_with_a_key_http_cannot_carry_is_a_refusal(root_api, upstream):
+    """Found by tests/fuzz: a non-ASCII key made httpx raise while building the request: a 500."""
+    message = root_api.refused("POST", "/api/channel/fetch_models",
+                               json={"type": 1, "base_url": upstream.url, "key": "ключ"})
+    assert "cannot be sent in an HTTP header" in message
+    channel = channels.create_channel(type="OpenAI", name="c", key="ключ", base_url=upstream.url, models="m")
+    assert "cannot be sent" in root_api.refused("GET", f"/api/channel/fetch_models/{channel.id}")
+    answer = root_api.call("GET", f"/api/channel/test/{channel.id}")
+    assert answer.status_code == 200 and answer.json()["success"] is False, answer.text
+
+
+def test_channel_keys_and_header_overrides_with_control_characters_are_refused(root_api, upstream):
+    """Found by tests/fuzz: such a key was saved, then every relay through the channel was a 500 (aiohttp
+    refuses the header)."""
+    base = {"type": 1, "name": "c", "base_url": upstream.url, "models": "m"}
+    assert "control characters" in root_api.refused("POST", "/api/channel/", json={**base, "key": "sk-a\x01b"})
+    assert "control characters" in root_api.refused("POST", "/api/channel/", json={
+        **base, "key": "sk-ok", "header_override": '{"X-A": "b\\u0000"}'})
+    assert channels.list_channels() == []
