@@ -11,8 +11,12 @@ import sys
 
 def run_gui() -> int:
     """Open the console (window, tray, gateway in its background thread); returns the exit code."""
+    from .frozen_bundle import BundleError
     try:
         from .ui.application import run
+    except BundleError as exc:  # the executable could not unpack its Qt (frozen_bundle)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except ImportError as exc:  # a server install without Qt: say what to do instead of a traceback
         if not (exc.name or "").startswith(("PySide6", "shiboken6")):
             raise

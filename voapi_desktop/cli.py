@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"voapi-desktop {__version__}")
     parser.add_argument("--selftest", action="store_true",
                         help="start the gateway on a free port with a built-in fake upstream, relay a request, exit 0/1")
+    parser.add_argument("--selftest-console", metavar="PNG",
+                        help="open the console with its gateway in a temp data dir, save the window as PNG, exit 0/1")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from .commands import (channel_cmd, checkin_cmd, log_cmd, option_cmd, price_cmd, redemption_cmd, serve_cmd,
@@ -67,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.selftest:
         from .selftest import run
         return run()
+    if args.selftest_console:
+        from .ui.selftest import run
+        return run(args.selftest_console)
     if args.command is None:
         from .app import run_gui
         return run_gui()
