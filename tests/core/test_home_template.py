@@ -80,11 +80,12 @@ def test_choose_template_falls_back_and_says_why():
     assert home is default and "'bgImg' must be an image URL" in problem
 
 
-def test_the_setting_refuses_a_bad_template_but_a_stored_one_still_loads():
+def test_the_setting_refuses_a_bad_template_and_a_stored_one_is_ignored_not_a_failed_start():
     check_home_template({"name": "ok"})
     with pytest.raises(InvalidSetting, match="unknown field 'title'"):
         parse_value(BY_NAME["HOME_PAGE_TEMPLATE"], '{"title": "x"}')
     settings = Settings.load({}, {"HOME_PAGE_TEMPLATE": '{"title": "x"}'}, {})
-    assert settings["HOME_PAGE_TEMPLATE"] == {"title": "x"}, "kept for the page to fall back from, not a failed start"
+    assert settings["HOME_PAGE_TEMPLATE"] == {}, "the default applies"
+    assert "unknown field 'title'" in settings.ignored("HOME_PAGE_TEMPLATE")
     with pytest.raises(InvalidSetting):
         Settings.load({}, {"RETRY_TIMES": "x"}, {})  # a value of the wrong type still stops a start, as before
