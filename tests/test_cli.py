@@ -541,6 +541,7 @@ def test_serve_subprocess_status_and_sigterm(tmp_path):
         log = stderr_path.read_text()
         assert "Traceback" not in log
         assert "gateway stopped" in log
+        assert "the root user still has the default password" in log  # checked once serving, still said
         assert (tmp_path / "data" / "voapi.db").exists()
     finally:
         if proc.poll() is None:

@@ -9,10 +9,9 @@ from ..store import audit
 from ..store.runtime import StoreRuntime, open_store
 
 
-def store_for(args, warn_default_password: bool = False, **overrides) -> StoreRuntime:
+def store_for(args, **overrides) -> StoreRuntime:
     """Open the store with the flags every command shares."""
-    return open_store(overrides={"DATA_DIR": getattr(args, "data_dir", None), **overrides},
-                      warn_default_password=warn_default_password)
+    return open_store(overrides={"DATA_DIR": getattr(args, "data_dir", None), **overrides})
 
 
 def audited(action: str, fields: Iterable[str] = ()) -> None:

@@ -6,6 +6,8 @@ import asyncio
 import logging
 import signal
 
+from ..store.db import close_database
+from ..store.runtime import warn_if_default_password
 from . import store_for
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ def run(args) -> int:
     from ..gateway.server import GatewayServer, run_loop
     from ..gateway.state import open_state
 
-    runtime = store_for(args, warn_default_password=True, HOST=args.host, PORT=args.port)
+    runtime = store_for(args, HOST=args.host, PORT=args.port)
     settings = runtime.settings
     try:
         state = open_state(runtime.env, runtime.overrides)
@@ -52,4 +54,13 @@ async def _serve(server) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     print(f"serving on {server.base_url}", flush=True)
+    checked = loop.run_in_executor(None, _warn_default_password)  # a bcrypt check: not before serving
     await server.serve_until(stop)
+    await checked
+
+
+def _warn_default_password() -> None:
+    try:
+        warn_if_default_password()
+    finally:
+        close_database()  # this executor thread's connection

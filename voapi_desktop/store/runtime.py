@@ -34,7 +34,7 @@ def default_data_dir() -> Path:
 
 
 def open_store(env: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None,
-               bootstrap: bool = True, warn_default_password: bool = False) -> StoreRuntime:
+               bootstrap: bool = True) -> StoreRuntime:
     """Read boot settings, open and migrate the database, create root on first start."""
     env = dict(os.environ if env is None else env)
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -44,8 +44,15 @@ def open_store(env: Mapping[str, str] | None = None, overrides: Mapping[str, obj
     migrations.migrate(db)
     if bootstrap and users.ensure_root_user(boot["INITIAL_ROOT_PASSWORD"]):
         log.info("created the root user 'root'")
-    if warn_default_password and users.root_uses_default_password():
-        log.warning("the root user still has the default password 123456; change it "
-                    "(voapi-desktop user passwd root) or set INITIAL_ROOT_PASSWORD before the first start")
     settings = Settings.load(env=env, options=load_options(), overrides=overrides)
     return StoreRuntime(data_dir, env, overrides, settings)
+
+
+def warn_if_default_password() -> bool:
+    """Warn while root still has the default password. A bcrypt check costs about 0.3 s of CPU, so
+    `serve` runs it in a thread once it is serving, not before."""
+    if users.root_uses_default_password():
+        log.warning("the root user still has the default password 123456; change it "
+                    "(voapi-desktop user passwd root) or set INITIAL_ROOT_PASSWORD before the first start")
+        return True
+    return False
