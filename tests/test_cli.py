@@ -15,59 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cli_harness import SETTING_ENV_VARS, Cli, clean_env  # noqa: F401 - clean_env: autouse fixture
 from tests.fakes.upstream import Behaviour
 from voapi_desktop import __version__
-from voapi_desktop.cli import main
 from voapi_desktop.core.settings import SETTINGS
 from voapi_desktop.store import channels, tokens, users
-from voapi_desktop.store.db import close_database
-
-SETTING_ENV_VARS = sorted({s.env for s in SETTINGS} | {"DATA_DIR", "SQL_DSN"})
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    """No setting may come from the machine's environment (DATA_DIR, SQL_DSN, PORT, ...)."""
-    for name in SETTING_ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    yield
-    close_database()
 
 
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
-
-
-class Cli:
-    """Runs `main([...] + ["--data-dir", ...])` and keeps what it printed."""
-
-    def __init__(self, capsys, data_dir: Path):
-        self.capsys, self.data_dir = capsys, data_dir
-        self.out = self.err = ""
-
-    def __call__(self, *args: str) -> int:
-        self.capsys.readouterr()  # forget what earlier calls printed
-        argv = [*args, "--data-dir", str(self.data_dir)]
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse: --version, usage errors
-            code = exc.code
-        self.out, self.err = self.capsys.readouterr()
-        return code
-
-    def json(self, *args: str):
-        code = self(*args, "--json")
-        assert code == 0, self.err
-        return json.loads(self.out)
-
-    def fails(self, *args: str, code: int = 2) -> str:
-        """Run a command that must fail cleanly; returns the error message."""
-        assert self(*args) == code, (self.out, self.err)
-        assert "Traceback" not in self.err
-        assert self.err.startswith("error: "), self.err
-        assert self.err.count("\n") == 1, self.err  # one line, no stack
-        return self.err[len("error: "):].strip()
 
 
 @pytest.fixture

@@ -3,31 +3,17 @@ set (never their values) and the OS account in other.os_user; list/show commands
 
 from __future__ import annotations
 
-import bcrypt
 import orjson
 import pytest
 
-from tests.test_cli import Cli
+from tests.cli_harness import Cli, clean_env  # noqa: F401 - clean_env: autouse fixture
 from voapi_desktop.commands import os_user
-from voapi_desktop.core.settings import SETTINGS
 from voapi_desktop.store import channels, redemptions, tokens, users
-from voapi_desktop.store.db import close_database
 from voapi_desktop.store.logs import MANAGE
 from voapi_desktop.store.tables import Log
 
 SECRET = "sk-" + "Cl1Audit" * 6
 PASSWORD = "Pa55word-never-logged"
-SETTING_ENV_VARS = sorted({s.env for s in SETTINGS} | {"DATA_DIR", "SQL_DSN"})
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for name in SETTING_ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(users, "hash_password",
-                        lambda password: bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode())
-    yield
-    close_database()
 
 
 @pytest.fixture

@@ -3,65 +3,14 @@
 from __future__ import annotations
 
 import csv
-import json
 from datetime import date, datetime
-from pathlib import Path
 
-import bcrypt
 import pytest
 
-from voapi_desktop.cli import main
+from tests.cli_harness import Cli, clean_env  # noqa: F401 - clean_env: autouse fixture
 from voapi_desktop.core import clock
-from voapi_desktop.core.settings import SETTINGS
-from voapi_desktop.store import users
-from voapi_desktop.store.db import close_database
 from voapi_desktop.store.logs import CONSUME, LogEntry
 from voapi_desktop.store.tables import Log
-
-SETTING_ENV_VARS = sorted({s.env for s in SETTINGS} | {"DATA_DIR", "SQL_DSN"})
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    """No setting may come from the machine's environment; cheap password hashes."""
-    for name in SETTING_ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(users, "hash_password",
-                        lambda password: bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode())
-    yield
-    close_database()
-
-
-class Cli:
-    """Runs `main([...] + ["--data-dir", ...])` and keeps what it printed."""
-
-    def __init__(self, capsys, data_dir: Path):
-        self.capsys, self.data_dir = capsys, data_dir
-        self.out = self.err = ""
-
-    def __call__(self, *args: str) -> int:
-        self.capsys.readouterr()
-        try:
-            code = main([*args, "--data-dir", str(self.data_dir)])
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code
-        self.out, self.err = self.capsys.readouterr()
-        return code
-
-    def ok(self, *args: str) -> str:
-        assert self(*args) == 0, self.err
-        return self.out
-
-    def json(self, *args: str):
-        return json.loads(self.ok(*args, "--json"))
-
-    def fails(self, *args: str) -> str:
-        """A command that must fail cleanly (exit 2, one line, no traceback); returns the message."""
-        assert self(*args) == 2, (self.out, self.err)
-        assert "Traceback" not in self.err
-        lines = self.err.strip().splitlines()
-        assert len(lines) == 1 or lines[0].startswith("usage:"), self.err
-        return lines[-1]
 
 
 @pytest.fixture
