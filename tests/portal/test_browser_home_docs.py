@@ -49,18 +49,20 @@ def test_home_types_its_notes_and_lays_out_at_both_widths(watched):
     assert width <= PHONE["width"], f"the phone layout scrolls sideways ({width}px)"
 
 
-def sign_in(page, username: str, next_path: str) -> None:
+def signed_in_with_a_key(page, username: str, token_name: str, next_path: str) -> str:
+    """A new user with one key signs in and lands on `next_path`; returns the full key."""
+    add_user(username)
+    key = make_token(token_name, username=username)
     page.goto(f"/console/login?next={next_path.replace('/', '%2F')}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_url(f"**{next_path}")
+    return key
 
 
 def test_docs_copy_button_copies_the_example_with_the_full_key(watched):
-    add_user("alice")
-    key = make_token("laptop", username="alice")
-    sign_in(watched, "alice", "/docs")
+    key = signed_in_with_a_key(watched, "alice", "laptop", "/docs")
     assert key not in watched.content()
     watched.click("#docs-anthropic [data-tab=anthropic-python]")
     assert watched.locator("#code-anthropic-python").is_visible() and watched.locator("#code-anthropic-curl").is_hidden()
@@ -75,9 +77,7 @@ def test_docs_copy_button_copies_the_example_with_the_full_key(watched):
 
 
 def test_keys_page_copy_button_copies_the_full_key_and_says_so(watched):
-    add_user("bob")
-    key = make_token("phone", username="bob")
-    sign_in(watched, "bob", "/console/keys")
+    key = signed_in_with_a_key(watched, "bob", "phone", "/console/keys")
     assert key not in watched.content()
     watched.click("#keys-table [data-copy-key]")
     watched.wait_for_selector("#toast.ok")
