@@ -77,3 +77,22 @@ def test_gemini_token_limit_and_candidate_count_follow_the_max_tokens_rule(gatew
     assert answer.status_code == 400, answer.text
     assert next(iter(config)) in answer.json()["error"]["message"]
     assert upstream.requests == []
+
+
+@pytest.mark.parametrize("model, tool_call", [
+    ("claude-sonnet-4-5", {"id": "c1", "type": "function", "function": ["f"]}),
+    ("gemini-2.5-flash", {"id": ["c1"], "type": "function", "function": {"name": "f", "arguments": "{}"}}),
+])
+def test_odd_openai_tool_calls_for_a_translated_channel_are_a_400(gateway, upstream, model, tool_call):
+    """Found by tests/fuzz: the OpenAI -> Anthropic / Gemini request translators ran unguarded, so a shape they
+    could not read was a 500."""
+    channels.create_channel(type="Anthropic", name="claude", key="k", base_url=upstream.url, models="claude-sonnet-4-5")
+    channels.create_channel(type="Gemini", name="gemini", key="k", base_url=upstream.url, models="gemini-2.5-flash")
+    prices.set_price(model, ratio="1")
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"},
+                                         {"role": "assistant", "content": None, "tool_calls": [tool_call]}]}
+    answer = httpx.post(gateway.url + "/v1/chat/completions", json=body, timeout=10,
+                        headers={"Authorization": f"Bearer {make_token()}"})
+    assert answer.status_code == 400, answer.text
+    assert "unexpected type or shape" in answer.json()["error"]["message"]
+    assert upstream.requests == []

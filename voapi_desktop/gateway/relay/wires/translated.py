@@ -17,6 +17,7 @@ from ...dialects import gemini_openai as gem
 from ...dialects.sse_events import SseEvents
 from ..context import RelayContext
 from ..endpoints import ENDPOINTS
+from ..parse import translated
 from ..usage import Usage, usage_from, usage_from_counts
 from .anthropic import anthropic_headers, anthropic_url
 from .base import Plain, UpstreamRequest, json_or_none
@@ -59,16 +60,17 @@ class TranslatedWire:
             return openai_request(ctx, channel, key, client_headers, canonical_request(ctx), endpoint)
         body = _shaped(ctx, channel)
         if self.wire == "anthropic":
-            upstream = anth.openai_request_to_anthropic(body, DEFAULT_MAX_TOKENS)
+            upstream = translated(anth.openai_request_to_anthropic, body, DEFAULT_MAX_TOKENS)
             return UpstreamRequest(anthropic_url(channel), anthropic_headers(channel, key, None),
                                    orjson.dumps(upstream))
         if canonical_endpoint(ctx) == "embeddings":
-            action, upstream = gem.openai_embeddings_to_gemini(body, ctx.upstream_model)
+            action, upstream = translated(gem.openai_embeddings_to_gemini, body, ctx.upstream_model)
             return UpstreamRequest(gemini_url(channel, ctx.upstream_model, action, False),
                                    gemini_headers(channel, key), orjson.dumps(upstream))
         action = "streamGenerateContent" if ctx.request.stream else "generateContent"
+        upstream = translated(gem.openai_request_to_gemini, body)
         return UpstreamRequest(gemini_url(channel, ctx.upstream_model, action, ctx.request.stream),
-                               gemini_headers(channel, key), orjson.dumps(gem.openai_request_to_gemini(body)))
+                               gemini_headers(channel, key), orjson.dumps(upstream))
 
     def plain(self, ctx: RelayContext, body: bytes, content_type: str) -> Plain | None:
         parsed = json_or_none(body)
