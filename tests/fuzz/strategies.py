@@ -103,7 +103,8 @@ openai_common = dict(
     max_tokens=maybe(ints), max_completion_tokens=maybe(ints), n=maybe(ints), stream=maybe(st.booleans()),
     stream_options=maybe(optional(include_usage=maybe(st.booleans()))), user=texts, seed=maybe(ints),
     api_base=texts, base_url=texts, api_key=texts, extra_headers=json_values)
-chat_bodies = st.fixed_dictionaries({"model": st.sampled_from(["gpt-4o-mini"]), "messages": openai_messages},
+chat_models = st.sampled_from(["gpt-4o-mini", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"])
+chat_bodies = st.fixed_dictionaries({"model": chat_models, "messages": openai_messages},
                                     optional={**openai_common, "tools": function_tools,
                                               "tool_choice": maybe(st.sampled_from(["auto", "none", "required"])),
                                               "response_format": maybe(optional(type=texts, json_schema=json_objects)),
@@ -112,7 +113,8 @@ chat_bodies = st.fixed_dictionaries({"model": st.sampled_from(["gpt-4o-mini"]), 
 prompt_values = texts | st.lists(texts, max_size=3) | st.lists(ints, max_size=3)
 completion_bodies = st.fixed_dictionaries({"model": st.just("gpt-4o-mini"), "prompt": prompt_values},
                                           optional=openai_common)
-embedding_bodies = st.fixed_dictionaries({"model": st.just("text-embedding-3-small"), "input": prompt_values},
+embedding_bodies = st.fixed_dictionaries({"model": st.sampled_from(["text-embedding-3-small", "text-embedding-004"]),
+                                          "input": prompt_values},
                                          optional={"encoding_format": maybe(st.sampled_from(["float", "base64"])),
                                                    "dimensions": maybe(ints), "stream": json_values})
 moderation_bodies = optional(model=st.just("omni-moderation-latest"), input=prompt_values)

@@ -26,6 +26,13 @@ _REFUSALS = {"400": "malformed request (bad JSON, a field of the wrong type)",
              "403": "the account is disabled or its role is too low",
              "429": "rate limited (Retry-After says when to retry)"}
 
+_SUCCESS = {  # by RouteSpec.answers
+    "json": {"200": {"description": "the envelope; success false carries the reason in message",
+                     "content": {"application/json": {"schema": ENVELOPE}}}},
+    "text": {"200": {"description": "plain text, as the caller (a payment gateway) expects",
+                     "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    "redirect": {"302": {"description": "a redirect to a page of the portal"}}}
+
 
 def _path(rule: str) -> tuple[str, list[dict]]:
     params = [{"name": name, "in": "path", "required": True,
@@ -39,8 +46,7 @@ def _operation(method: str, rule: str, spec: RouteSpec | None, doc: str) -> dict
     role = spec.role if spec else PUBLIC
     operation = {"summary": (spec.summary if spec else "") or doc.split("\n")[0], "operationId": f"{method.lower()}{rule}",
                  "x-role": ROLE_NAMES.get(role, "public"),
-                 "responses": {"200": {"description": "the envelope; success false carries the reason in message",
-                                       "content": {"application/json": {"schema": ENVELOPE}}},
+                 "responses": {**_SUCCESS[spec.answers if spec else "json"],
                                **{code: {"description": text} for code, text in _REFUSALS.items()}}}
     if spec:
         params += [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}

@@ -151,19 +151,19 @@ async def _notify() -> Response:
     return answer
 
 
-@api_route(topup_routes, "GET", NOTIFY_PATH, role=PUBLIC)
+@api_route(topup_routes, "GET", NOTIFY_PATH, role=PUBLIC, answers="text")
 async def notify():
     """The Epay gateway's signed paid notice (answers `success`, or `fail: why`)."""
     return await _notify()
 
 
-@api_route(topup_routes, "POST", NOTIFY_PATH, role=PUBLIC)
+@api_route(topup_routes, "POST", NOTIFY_PATH, role=PUBLIC, answers="text")
 async def notify_form():
     """The Epay gateway's signed paid notice, form-encoded (answers `success`, or `fail: why`)."""
     return await _notify()
 
 
-@api_route(topup_routes, "GET", RETURN_PATH, role=PUBLIC)
+@api_route(topup_routes, "GET", RETURN_PATH, role=PUBLIC, answers="redirect")
 async def back_from_payment():
     """Where the payment page sends the browser back: the wallet (the notify does the crediting)."""
     return redirect(WALLET_PATH)
