@@ -12,6 +12,7 @@ from tests.e2e.helpers import closed_port_url, consume_logs
 from tests.fakes.upstream import DEFAULT_REPLY, Behaviour
 from voapi_desktop.store import channels
 from voapi_desktop.store.options import set_option
+from voapi_desktop.store.tables import Channel
 
 pytestmark = pytest.mark.e2e
 
@@ -206,3 +207,20 @@ def test_a_first_byte_timeout_without_retries_is_a_504(gateway, upstream, sdk, t
     with pytest.raises(openai.InternalServerError) as caught:
         chat(sdk(make_token()))
     assert caught.value.status_code == 504
+
+
+def test_a_channel_key_saved_with_a_carriage_return_before_saves_checked_fails_over_not_500(gateway, upstream, sdk,
+                                                                                   two_channels):
+    a, _ = two_channels
+    set_option("RETRY_TIMES", "1")
+    Channel.update(key="key-a\rX-Injected: 1").where(Channel.id == a.id).execute()  # as an old database may hold
+    gateway.state.snapshots.reload()
+    reply = chat(sdk(make_token()))
+    assert reply.choices[0].message.content == DEFAULT_REPLY
+    assert keys_called(upstream) == ["key-b"]  # nothing was sent with the broken key
+    set_option("RETRY_TIMES", "0")
+    Channel.update(status=channels.MANUALLY_DISABLED).where(Channel.id == two_channels[1].id).execute()
+    gateway.state.snapshots.reload()
+    with pytest.raises(openai.APIStatusError) as refused:
+        chat(sdk(make_token(name="second")))
+    assert refused.value.status_code == 502 and "edit the channel" in refused.value.message  # said, not a 500

@@ -168,7 +168,8 @@ def test_only_openai_type_channels_serve_the_realtime_api(gateway, upstream):
     key = make_token("alice-key", username="alice", quota=1_000_000)
     add_channel(upstream, name="claude", type="Anthropic", models=MODEL)
     status, body = refused(gateway, key)
-    assert (status, body["error"]["code"]) == (503, "no_available_channel")
+    assert (status, body["error"]["code"]) == (400, "unsupported_endpoint")  # the client's error, said as such
+    assert "Anthropic channels" in body["error"]["message"]
     assert upstream.requests == []
 
 

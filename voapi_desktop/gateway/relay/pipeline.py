@@ -139,13 +139,16 @@ async def attempt_once(state: GatewayState, ctx: RelayContext, charge: Charge, c
     if wire is None:
         return AttemptFailure(channel.id, f"a {channel.type_name} channel cannot serve {ctx.endpoint.path}",
                               upstream_fault=False)
+    request = wire.request(ctx, channel, key, client_headers)
     try:
-        upstream = await send(state.http, wire.request(ctx, channel, key, client_headers),
-                              ctx.settings["FIRST_BYTE_TIMEOUT"])
+        upstream = await send(state.http, request, ctx.settings["FIRST_BYTE_TIMEOUT"])
     except TimeoutError:
         return AttemptFailure(channel.id, "timed out waiting for the upstream to answer")
     except (aiohttp.ClientError, OSError) as exc:
         return AttemptFailure(channel.id, f"cannot reach the upstream: {type(exc).__name__}")
+    except ValueError:  # aiohttp refuses CR/LF in a header: a key or header override saved before saves checked
+        return AttemptFailure(channel.id, f"channel {channel.id}'s key or header overrides hold characters HTTP "
+                                          "cannot send; edit the channel", upstream_fault=False)
     ctx.first_byte_at = time.perf_counter()
     if hasattr(wire, "follow"):  # multi-call upstreams (Replicate predictions): poll, or open the real stream
         upstream = await wire.follow(ctx, state.http, upstream)
