@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from .anthropic_responses import tool_input
+from .tool_args import tool_input
 
 PLACEHOLDER = "..."  # stands in for empty content, as new-api does
 _NOT_ID = re.compile(r"[^a-zA-Z0-9_-]")

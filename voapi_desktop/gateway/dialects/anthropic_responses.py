@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from .tool_args import tool_input
+
 STOP_TO_FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
                   "refusal": "content_filter", "pause_turn": "stop", "model_context_window_exceeded": "length"}
 FINISH_TO_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "function_call": "tool_use",
@@ -82,19 +84,6 @@ def message_id(openai_id: Any) -> str:
 
 def completion_id(anthropic_id: Any) -> str:
     return "chatcmpl-" + (anthropic_id if isinstance(anthropic_id, str) and anthropic_id else uuid.uuid4().hex)
-
-
-def tool_input(arguments: Any) -> dict:
-    """Tool-call arguments as a dict: empty, invalid or non-object JSON becomes ``{}``."""
-    if isinstance(arguments, dict):
-        return arguments
-    if not isinstance(arguments, str) or not arguments.strip():
-        return {}
-    try:
-        value = orjson.loads(arguments)
-    except orjson.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _content_text(content: Any) -> str:

@@ -24,19 +24,6 @@ def _g(d: Any, key: str, default: Any = None) -> Any:
     return d.get(snake, default)
 
 
-def _parse_json_object(text: Any) -> dict:
-    """Tool-call arguments as an object; anything unparsable or not an object -> {}."""
-    if isinstance(text, dict):
-        return text
-    if not isinstance(text, str) or not text.strip():
-        return {}
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _text_of(content: Any) -> str:
     """Plain text of an OpenAI message content (string or list of parts)."""
     if content is None:

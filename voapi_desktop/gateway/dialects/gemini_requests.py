@@ -13,7 +13,8 @@ from typing import Any
 
 import orjson
 
-from .gemini_common import _dumps, _g, _parse_json_object, _render_part_text, _text_of
+from .gemini_common import _dumps, _g, _render_part_text, _text_of
+from .tool_args import tool_input
 
 SCHEMA_KEYS_GEMINI_REJECTS = frozenset({"additionalProperties", "$schema", "strict"})
 THINKING_BUDGETS = {"none": 0, "minimal": 128, "low": 1024, "medium": 8192, "high": 24576}
@@ -160,7 +161,7 @@ def openai_request_to_gemini(body: dict) -> dict:
                 name = function.get("name", "")
                 if call.get("id"):
                     names_by_id[call["id"]] = name
-                part: dict = {"functionCall": {"name": name, "args": _parse_json_object(function.get("arguments"))}}
+                part: dict = {"functionCall": {"name": name, "args": tool_input(function.get("arguments"))}}
                 signature = ((call.get("extra_content") or {}).get("google") or {}).get("thought_signature")
                 if signature:
                     part["thoughtSignature"] = signature
@@ -168,7 +169,7 @@ def openai_request_to_gemini(body: dict) -> dict:
             legacy = message.get("function_call")
             if isinstance(legacy, dict) and legacy.get("name"):
                 parts.append({"functionCall": {"name": legacy["name"],
-                                               "args": _parse_json_object(legacy.get("arguments"))}})
+                                               "args": tool_input(legacy.get("arguments"))}})
             contents.append({"role": "model", "parts": parts})
         elif role in ("tool", "function"):
             name = names_by_id.get(message.get("tool_call_id") or "") or message.get("name") or ""

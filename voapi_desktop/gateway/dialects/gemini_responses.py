@@ -12,7 +12,8 @@ import struct
 import time
 from typing import Any
 
-from .gemini_common import _dumps, _g, _parse_json_object, _render_part_text, _text_of
+from .gemini_common import _dumps, _g, _render_part_text, _text_of
+from .tool_args import tool_input
 
 _FINISH_TO_OPENAI = {
     "STOP": "stop", "MAX_TOKENS": "length",
@@ -125,7 +126,7 @@ def _gemini_usage(usage: Any) -> dict:
 
 
 def _function_call_part(name: str, arguments: Any, extra: Any) -> dict:
-    part: dict = {"functionCall": {"name": name, "args": _parse_json_object(arguments)}}
+    part: dict = {"functionCall": {"name": name, "args": tool_input(arguments)}}
     signature = ((extra or {}).get("google") or {}).get("thought_signature") if isinstance(extra, dict) else None
     if signature:
         part["thoughtSignature"] = signature
