@@ -53,20 +53,19 @@ async def _hit(state: GatewayState, key: str, limit: int, window: float, cost: i
 
 async def check_client_ip(state: GatewayState, settings, ip: str) -> None:
     """GLOBAL_RELAY_RATE_LIMIT: requests per client IP on every relay route."""
-    if not settings["GLOBAL_RELAY_RATE_LIMIT_ENABLE"]:
-        return
-    decision = await _hit(state, f"relay-ip:{ip}", settings["GLOBAL_RELAY_RATE_LIMIT"],
-                          float(settings["GLOBAL_RELAY_RATE_LIMIT_DURATION"]))
-    if decision is not None and not decision.allowed:
-        raise _refusal(decision, f"your address {ip}")
+    await _per_ip(state, settings, "GLOBAL_RELAY_RATE_LIMIT", "relay-ip", ip)
 
 
 async def check_api_client(state: GatewayState, settings, ip: str) -> None:
     """GLOBAL_API_RATE_LIMIT: requests per client IP on the REST API (/api, /dashboard), apart from the relay."""
-    if not settings["GLOBAL_API_RATE_LIMIT_ENABLE"]:
+    await _per_ip(state, settings, "GLOBAL_API_RATE_LIMIT", "api-ip", ip)
+
+
+async def _per_ip(state: GatewayState, settings, setting: str, scope: str, ip: str) -> None:
+    """`setting` (with its _ENABLE and _DURATION) counted per client address under `scope`."""
+    if not settings[setting + "_ENABLE"]:
         return
-    decision = await _hit(state, f"api-ip:{ip}", settings["GLOBAL_API_RATE_LIMIT"],
-                          float(settings["GLOBAL_API_RATE_LIMIT_DURATION"]))
+    decision = await _hit(state, f"{scope}:{ip}", settings[setting], float(settings[setting + "_DURATION"]))
     if decision is not None and not decision.allowed:
         raise _refusal(decision, f"your address {ip}")
 
