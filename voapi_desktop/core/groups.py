@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Collection, Mapping
 
 
 def usable_groups(user_group: str, offered: Mapping[str, str]) -> dict[str, str]:
@@ -10,6 +10,14 @@ def usable_groups(user_group: str, offered: Mapping[str, str]) -> dict[str, str]
     groups = dict(offered)
     groups.setdefault(user_group or "default", "your group")
     return groups
+
+
+def allowed_groups(user_group: str, offered: Mapping[str, str], priced: Collection[str]) -> dict[str, str]:
+    """The groups a user may give their own key, as the relay admits them: their own, and usable ones
+    that still have a GROUP_RATIO entry (`priced`)."""
+    own = user_group or "default"
+    return {group: description for group, description in usable_groups(user_group, offered).items()
+            if group == own or group in priced}
 
 
 def check_usable_groups(value: object) -> None:

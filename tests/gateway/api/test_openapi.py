@@ -32,3 +32,13 @@ def test_openapi_lists_every_api_route(gateway):
     assert doc["paths"]["/api/token/{token_id}"]["delete"]["parameters"][0] == {
         "name": "token_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     assert "security" not in doc["paths"]["/api/user/login"]["post"]
+
+
+def test_openapi_describes_the_data_of_the_usable_groups_route(gateway):
+    doc = httpx.get(gateway.url + "/api/openapi.json", timeout=10).json()
+    operation = doc["paths"]["/api/user/self/groups"]["get"]
+    assert operation["x-role"] == "user"
+    data = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]
+    groups = data["anyOf"][0]["additionalProperties"]
+    assert groups["properties"] == {"ratio": {"type": "number"}, "desc": {"type": "string"}}
+    assert data["anyOf"][1] == {"type": "null"}

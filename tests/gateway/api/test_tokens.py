@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from tests.conftest import add_channel
 from tests.gateway.api.conftest import add_user
 from voapi_desktop.store import tokens
+from voapi_desktop.store.options import set_option
 
 
 def test_tokens_crud_round_trip_and_the_key_works(api, gateway, store, upstream):
@@ -41,7 +44,6 @@ def test_token_refusals(api, store):
     assert api.call("POST", "/api/token/", json={"name": "x", "remain_quota": "lots"}).status_code == 400
     assert "1-64" in api.refused("POST", "/api/token/", json={"name": "x" * 65})
     assert "future" in api.refused("POST", "/api/token/", json={"name": "x", "expired_time": 5})
-    assert "own group" in api.refused("POST", "/api/token/", json={"name": "x", "group": "svip"})
     assert "'status' is required" in api.refused("PUT", "/api/token/?status_only=true", status=400, json={"id": 1})
 
 
@@ -67,3 +69,33 @@ def test_admin_lists_and_changes_any_users_tokens(root_api, store):
     assert root_api.ok("GET", "/api/token/?user_id=0")["total"] == 1
     root_api.ok("PUT", "/api/token/?status_only=true", json={"id": theirs.id, "status": 2})
     assert tokens.list_tokens(erin.id)[0].status == 2
+
+
+def test_a_user_gives_their_own_key_a_usable_group_or_their_own(api, store):
+    set_option("USER_USABLE_GROUPS", json.dumps({"default": "Default", "vip": "VIP"}))
+    add_user("gina")
+    api.login("gina")
+    created = api.ok("POST", "/api/token/", json={"name": "fast", "group": "vip"})
+    assert created["group"] == "vip"
+    assert api.ok("PUT", "/api/token/", json={"id": created["id"], "group": ""})["group"] == ""
+    assert api.ok("PUT", "/api/token/", json={"id": created["id"], "group": "default"})["group"] == "default"
+
+
+def test_a_group_the_user_may_not_use_is_a_400_listing_the_ones_they_may(api, store):
+    set_option("USER_USABLE_GROUPS", json.dumps({"default": "Default", "vip": "VIP", "gone": "no ratio"}))
+    add_user("hank")
+    api.login("hank")
+    message = api.refused("POST", "/api/token/", status=400, json={"name": "x", "group": "svip"})
+    assert message == ("you may not use the group 'svip'; choose one of default, vip, "
+                       "or leave the group empty for your own")
+    assert "'gone'" in api.refused("POST", "/api/token/", status=400, json={"name": "x", "group": "gone"})
+    mine = api.ok("POST", "/api/token/", json={"name": "mine"})
+    assert "'svip'" in api.refused("PUT", "/api/token/", status=400, json={"id": mine["id"], "group": "svip"})
+    assert [t.group for t in tokens.list_tokens(api.user_id)] == [""]
+
+
+def test_an_admin_sets_any_group_on_any_key(root_api, store):
+    ivan = add_user("ivan")
+    theirs = tokens.create_token(ivan.id, "ivan-key")
+    assert root_api.ok("PUT", "/api/token/", json={"id": theirs.id, "group": "svip"})["group"] == "svip"
+    assert root_api.ok("POST", "/api/token/", json={"name": "ops", "group": "internal"})["group"] == "internal"

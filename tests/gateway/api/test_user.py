@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import add_channel
 from tests.gateway.api.conftest import PASSWORD, add_user
 from voapi_desktop.store import redemptions, users
@@ -74,3 +76,14 @@ def test_pricing_lists_served_models_without_login(api, store, upstream):
     assert by_name["my-model"]["quota_type"] == 1 and by_name["my-model"]["model_price"] == 0.5
     assert by_name["gpt-4o-mini"]["quota_type"] == 0 and by_name["gpt-4o-mini"]["model_ratio"] > 0
     assert by_name["gpt-4o-mini"]["enable_groups"] == ["default"]
+
+
+def test_self_groups_lists_usable_priced_groups_with_ratio_and_description(api, store):
+    set_option("GROUP_RATIO", json.dumps({"default": 1, "vip": 0.8, "svip": 0.5}))
+    set_option("USER_USABLE_GROUPS", json.dumps({"vip": "Fast lane", "gone": "no ratio, not offered"}))
+    add_user("jane")
+    api.login("jane")
+    assert api.ok("GET", "/api/user/self/groups") == {"default": {"ratio": 1.0, "desc": "your group"},
+                                                       "vip": {"ratio": 0.8, "desc": "Fast lane"}}
+    users.update_user(api.user_id, display_name="", email="", role=users.ROLES["user"], group="svip")
+    assert set(api.ok("GET", "/api/user/self/groups")) == {"svip", "vip"}  # their own, even when not offered

@@ -50,6 +50,7 @@ class RouteSpec:
     body: dict[str, str] = field(default_factory=dict)  # field -> JSON type
     query: tuple[str, ...] = ()
     answers: str = "json"  # what a success is: the JSON envelope, "text" (plain text) or "redirect" (a 302)
+    data: dict | None = None  # JSON schema of a success's `data`, when the document should describe it
 
 
 ROUTES: list[RouteSpec] = []
@@ -83,7 +84,7 @@ async def off_loop(call, *args, **kwargs):
 
 def api_route(blueprint, method: str, path: str, *, role: int = USER, summary: str = "",
               body: dict[str, str] | None = None, query: tuple[str, ...] = (), audit: str = "",
-              answers: str = "json"):
+              answers: str = "json", data: dict | None = None):
     """Register a view under `path`, admitted for `role` and above, and record it in ROUTES.
 
     `audit`: a change worth a MANAGE log row when it succeeds, such as "update channel {id}" ({name}s
@@ -108,7 +109,7 @@ def api_route(blueprint, method: str, path: str, *, role: int = USER, summary: s
         wrapper.__name__ = f"{view.__name__}_{method.lower()}"
         blueprint.add_url_rule(path, view_func=wrapper, methods=[method])
         ROUTES.append(RouteSpec(method, path, role, summary or (view.__doc__ or "").strip(),
-                                dict(body or {}), query, answers))
+                                dict(body or {}), query, answers, data))
         return wrapper
     return decorate
 

@@ -1,7 +1,8 @@
 """/api/openapi.json: an OpenAPI 3.1 description generated from the app's own routes.
 
 Every /api/ rule the app serves is listed (so nothing can be forgotten); the route table
-(base.ROUTES) adds each route's role, query parameters and body fields.
+(base.ROUTES) adds each route's role, query parameters and body fields, and the shape of
+its answer's data where the route gives one.
 """
 
 from __future__ import annotations
@@ -41,13 +42,20 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params
 
 
+def _success(spec: RouteSpec | None) -> dict:
+    """The success answer; a route's `data` schema goes into the envelope (null when success is false)."""
+    if spec is None or spec.data is None:
+        return _SUCCESS[spec.answers if spec else "json"]
+    schema = {**ENVELOPE, "properties": {**ENVELOPE["properties"], "data": {"anyOf": [spec.data, {"type": "null"}]}}}
+    return {"200": {**_SUCCESS["json"]["200"], "content": {"application/json": {"schema": schema}}}}
+
+
 def _operation(method: str, rule: str, spec: RouteSpec | None, doc: str) -> dict:
     _, params = _path(rule)
     role = spec.role if spec else PUBLIC
     operation = {"summary": (spec.summary if spec else "") or doc.split("\n")[0], "operationId": f"{method.lower()}{rule}",
                  "x-role": ROLE_NAMES.get(role, "public"),
-                 "responses": {**_SUCCESS[spec.answers if spec else "json"],
-                               **{code: {"description": text} for code, text in _REFUSALS.items()}}}
+                 "responses": {**_success(spec), **{code: {"description": text} for code, text in _REFUSALS.items()}}}
     if spec:
         params += [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
                    for name in spec.query]

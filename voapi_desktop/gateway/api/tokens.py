@@ -2,20 +2,22 @@
 
 Keys are masked in every list and read; the full key is returned once by the create call
 and on purpose by POST /api/token/{id}/key (counted against CRITICAL_RATE_LIMIT).
-Another user's key is "not found", never "forbidden", so ids reveal nothing.
+Another user's key is "not found", never "forbidden", so ids reveal nothing. A user may give
+their own key one of the groups GET /api/user/self/groups lists (new-api's UserUsableGroups).
 """
 
 from __future__ import annotations
 
 from quart import Blueprint, request
 
+from ...core.groups import allowed_groups
 from ...core.keys import KEY_PREFIX, mask_key
 from ...store import tokens
-from ...store.errors import InvalidInput, NotFound
+from ...store.errors import NotFound
 from ...store.tokens import TokenInfo
 from ...store.users import UserInfo
 from .base import (ADMIN, USER, ApiError, api_route, caller, critical_limit, field_of, install, int_arg,
-                   json_body, off_loop, ok, page_args, page_of)
+                   json_body, off_loop, ok, page_args, page_of, state)
 
 token_routes = Blueprint("api_tokens", __name__)
 install(token_routes)
@@ -95,10 +97,18 @@ def _fields(data: dict, user: UserInfo) -> dict:
         out["models"] = [m for m in limits.split(",") if m.strip()] if enabled else []
     renames = {"remain_quota": "quota", "unlimited_quota": "unlimited", "expired_time": "expires_at"}
     out = {renames.get(k, k): v for k, v in out.items()}
-    group = out.get("group", "").strip()
-    if group and group != user.group and user.role < ADMIN:
-        raise InvalidInput(f"you may only use your own group ({user.group}) or leave the group empty")
+    if user.role < ADMIN:
+        _check_group(out.get("group", "").strip(), user)
     return out
+
+
+def _check_group(group: str, user: UserInfo) -> None:
+    """A user's own key may take their own group ("") or one of their usable groups (an admin's, any)."""
+    snapshot = state().snapshots.current
+    allowed = allowed_groups(user.group, snapshot.settings["USER_USABLE_GROUPS"], snapshot.prices.groups)
+    if group and group not in allowed:
+        raise ApiError(400, f"you may not use the group '{group}'; choose one of {', '.join(sorted(allowed))}, "
+                            "or leave the group empty for your own")
 
 
 @api_route(token_routes, "POST", "/api/token/", role=USER, body=TOKEN_FIELDS, audit="create token {name}")

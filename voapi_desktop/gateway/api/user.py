@@ -1,9 +1,11 @@
-"""The signed-in user's own account: profile, password, invitations, check-in, redeeming codes, pricing."""
+"""The signed-in user's own account: profile, password, usable groups, invitations, check-in, redeeming codes,
+pricing."""
 
 from __future__ import annotations
 
 from quart import Blueprint
 
+from ...core.groups import allowed_groups
 from ...store import checkin, invitations, redemptions, users
 from ...store.errors import InvalidInput
 from .base import (PUBLIC, USER, ApiError, api_route, caller, critical_limit, field_of, install,
@@ -52,6 +54,25 @@ async def update_self():
     await critical_limit()
     response = ok(await off_loop(_update_self, caller(), display_name, password, original))
     return await set_session(response, caller().id)  # this session goes on; the others end
+
+
+GROUPS_DATA = {"type": "object", "description": "group name -> its price ratio and description",
+               "additionalProperties": {"type": "object", "required": ["ratio", "desc"], "properties": {
+                   "ratio": {"type": "number"}, "desc": {"type": "string"}}}}
+
+
+def usable_group_view(user: users.UserInfo) -> dict:
+    """new-api's GET /api/user/self/groups: group -> {ratio, desc} for each group the user's keys may take."""
+    snapshot = state().snapshots.current
+    allowed = allowed_groups(user.group, snapshot.settings["USER_USABLE_GROUPS"], snapshot.prices.groups)
+    return {group: {"ratio": float(snapshot.prices.group_ratio(group)), "desc": description}
+            for group, description in allowed.items()}
+
+
+@api_route(user_routes, "GET", "/api/user/self/groups", role=USER, data=GROUPS_DATA)
+async def self_groups():
+    """The groups your API keys may use (your own and USER_USABLE_GROUPS), with their price ratios."""
+    return ok(usable_group_view(caller()))
 
 
 @api_route(user_routes, "GET", "/api/user/aff", role=USER)
