@@ -6,6 +6,10 @@ route).  The handshake is recorded in ``fake.requests`` like any request (``.key
 
 * ``require_keys`` rejects other keys with HTTP 401 (the recorded invalid-key body) before the
   handshake.
+* Handshake faults: a key's behaviour with a canned answer (``status`` / ``body``: ``Behaviour.error(503)``,
+  ``Behaviour.rate_limited(7)``) or a ``first_byte_delay`` acts on the handshake, taking one of its
+  ``count``: the fake waits that long, then answers that instead of the upgrade.  Other behaviours are
+  left for the responses.
 * On connect the fake sends ``session.created`` (``session.model`` = the ``?model=``).
 * ``response.create``: ``response.created``, one text delta per word of the reply,
   ``response.output_text.done`` and ``response.done`` with ``response.usage``.  Event names follow
@@ -54,7 +58,7 @@ def add_realtime_route(app: web.Application, fake) -> None:
     fake.realtime_sessions = getattr(fake, "realtime_sessions", [])
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        from .upstream import Recorded  # the fake's own module imports this one
+        from .upstream import Recorded, _ClientGone  # the fake's own module imports this one
 
         headers = {k.lower(): v for k, v in request.headers.items()}
         auth = headers.get("authorization", "")
@@ -65,6 +69,14 @@ def add_realtime_route(app: web.Application, fake) -> None:
         if required is not None and key not in required:
             return web.Response(status=401, body=load_fixture("error_401_invalid_api_key.json"),
                                 content_type="application/json")
+        fault = _handshake_fault(fake, key)
+        if fault is not None:
+            try:
+                await fake._pause(request, fault.first_byte_delay)
+            except _ClientGone:
+                return web.Response(status=499)
+            if fault.is_canned:
+                return fake._canned(fault)
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         session = RealtimeSession(request.query.get("model", ""), key, headers)
@@ -78,6 +90,16 @@ def add_realtime_route(app: web.Application, fake) -> None:
         return ws
 
     app.router.add_get("/v1/realtime", handle)
+
+
+def _handshake_fault(fake, key: str | None):
+    """The key's behaviour when the handshake acts on it (taken), else None (left for the responses)."""
+    with fake._lock:
+        found = next((fake._behaviours[k] for k in ((key,) if key is not None else ()) + ("*",)
+                      if k in fake._behaviours and fake._remaining.get(k, 1) > 0), None)
+    if found is None or not (found.is_canned or found.first_byte_delay > 0):
+        return None
+    return fake._take_behaviour(key)
 
 
 async def _serve(fake, ws: web.WebSocketResponse, session: RealtimeSession, beta: bool) -> None:

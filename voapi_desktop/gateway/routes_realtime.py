@@ -1,6 +1,7 @@
 """The Realtime API: `GET /v1/realtime?model=...` relayed as a WebSocket to an OpenAI-type channel.
 
-    authenticate -> check the route -> price + reserve -> connect upstream (channel after channel)
+    authenticate -> check the route -> price + reserve -> connect upstream (channel after channel, each
+    handshake's outcome told to the channel cooldown like an HTTP attempt's)
     -> accept the client -> frames both ways until either side goes -> close the other side
 
 The key comes from `Authorization: Bearer` or the browser's `openai-insecure-api-key.<key>`
@@ -37,10 +38,12 @@ from ..core.ratelimit import client_ip
 from ..core.routing import map_model
 from .errors import BadRequest, NoChannel, QuotaExhausted, UpstreamFailed
 from .providers.registry import adapter_for
+from .relay import cooldown
 from .relay.auth import authenticate, raw_key
 from .relay.billing import Charge, find_price, reserve_quota, settle
 from .relay.context import RelayContext
 from .relay.endpoints import Endpoint
+from .relay.failures import AttemptFailure, retryable_status
 from .relay.ledger import record_failure, report_success
 from .relay.limits import check_client_ip, check_requests, check_tokens, count_completion
 from .relay.parse import ParsedRequest
@@ -167,7 +170,11 @@ def beta_header(protocols: list[str]) -> dict[str, str]:
 
 
 async def connect_upstream(state, ctx: RelayContext, extra_headers: dict) -> aiohttp.ClientWebSocketResponse:
-    """The upstream session, from the first OpenAI-type channel of the route that accepts it."""
+    """The upstream session, from the first OpenAI-type channel of the route that accepts it.
+
+    Nothing has reached the client yet, so a failed connect moves on to the next channel, as an HTTP
+    request does (cooling channels passed over; RETRY_TIMES failures at most).
+    """
     retries = 0 if ctx.caller.channel_pin is not None else max(ctx.settings["RETRY_TIMES"], 0)
     attempt = failures = 0
     reason = ""
@@ -180,21 +187,10 @@ async def connect_upstream(state, ctx: RelayContext, extra_headers: dict) -> aio
         ctx.tried.append(channel.id)
         if channel.type in BY_ID and BY_ID[channel.type].dialect != "openai":
             continue  # Azure, Anthropic, Gemini channels do not speak this API here
-        ctx.key_index, key = pick_key(channel, state.round_robin, state.rng)
-        ctx.upstream_model = map_model(channel.model_mapping, ctx.request.model)
-        adapter = adapter_for(channel.type)
-        query = urlencode({**websocket.args.to_dict(), "model": ctx.upstream_model})
-        url = adapter.url(channel, REALTIME, ctx.upstream_model, ctx.settings) + "?" + query
-        headers = {**adapter.headers(channel, key), **channel.header_override, **extra_headers}
-        try:
-            async with asyncio.timeout(ctx.settings["FIRST_BYTE_TIMEOUT"] or None):
-                return await state.http.ws_connect(url, headers=headers, max_msg_size=MAX_FRAME)
-        except aiohttp.WSServerHandshakeError as exc:
-            reason = f"the upstream refused the connection (HTTP {exc.status})"
-        except TimeoutError:
-            reason = "timed out connecting to the upstream"
-        except (aiohttp.ClientError, OSError) as exc:
-            reason = f"cannot reach the upstream: {type(exc).__name__}"
+        outcome = await connect_watched(state, ctx, channel, extra_headers)
+        if not isinstance(outcome, AttemptFailure):
+            return outcome
+        reason = outcome.reason
         failures += 1
         log.warning("realtime %s: channel %d failed: %s", ctx.request_id, channel.id, reason)
     if not reason:
@@ -203,6 +199,40 @@ async def connect_upstream(state, ctx: RelayContext, extra_headers: dict) -> aio
         error = UpstreamFailed(f"cannot open the realtime session: {reason}")
     record_failure(state, ctx, error.message)
     raise error
+
+
+async def connect_watched(state, ctx: RelayContext, channel, extra_headers: dict):
+    """One channel's handshake, its outcome told to the channel's cooldown breaker (as the HTTP relay's
+    attempt_watched does): an open session is an answer, a refused or failed connect a failure."""
+    cooldown.claim(state, ctx, channel.id)
+    outcome = None
+    try:
+        outcome = await connect_once(state, ctx, channel, extra_headers)
+        return outcome
+    finally:
+        cooldown.note(state, ctx, channel, outcome)
+
+
+async def connect_once(state, ctx: RelayContext, channel,
+                       extra_headers: dict) -> aiohttp.ClientWebSocketResponse | AttemptFailure:
+    ctx.key_index, key = pick_key(channel, state.round_robin, state.rng, cooldown.held_keys(state, ctx, channel.id))
+    ctx.upstream_model = map_model(channel.model_mapping, ctx.request.model)
+    adapter = adapter_for(channel.type)
+    query = urlencode({**websocket.args.to_dict(), "model": ctx.upstream_model})
+    url = adapter.url(channel, REALTIME, ctx.upstream_model, ctx.settings) + "?" + query
+    headers = {**adapter.headers(channel, key), **channel.header_override, **extra_headers}
+    try:
+        async with asyncio.timeout(ctx.settings["FIRST_BYTE_TIMEOUT"] or None):
+            return await state.http.ws_connect(url, headers=headers, max_msg_size=MAX_FRAME)
+    except aiohttp.WSServerHandshakeError as exc:
+        # an HTTP answer instead of the upgrade: judged like the HTTP relay's (5xx, 429 and its Retry-After)
+        return AttemptFailure(channel.id, f"the upstream refused the connection (HTTP {exc.status})", exc.status,
+                              retryable=retryable_status(exc.status),
+                              retry_after=(exc.headers or {}).get("Retry-After", "")[:40])
+    except TimeoutError:
+        return AttemptFailure(channel.id, "timed out connecting to the upstream")
+    except (aiohttp.ClientError, OSError) as exc:
+        return AttemptFailure(channel.id, f"cannot reach the upstream: {type(exc).__name__}")
 
 
 async def relay_frames(upstream: aiohttp.ClientWebSocketResponse, meter: Meter) -> tuple[int, str]:

@@ -48,10 +48,11 @@ def claim(state: GatewayState, ctx: RelayContext, channel_id: int) -> None:
         state.breaker.claim(channel_id, policy(ctx.settings))
 
 
-def note(state: GatewayState, ctx: RelayContext, channel, outcome: Answer | AttemptFailure | None) -> None:
-    """Tell the breaker how an attempt went (None: it was cancelled, no verdict)."""
+def note(state: GatewayState, ctx: RelayContext, channel, outcome: Answer | AttemptFailure | object | None) -> None:
+    """Tell the breaker how an attempt went: an AttemptFailure, None (cancelled: no verdict), or what the
+    upstream answered (an Answer, or a realtime session it opened)."""
     breaker, settings = state.breaker, ctx.settings
-    if isinstance(outcome, Answer):
+    if outcome is not None and not isinstance(outcome, AttemptFailure):
         if breaker:
             breaker.succeeded(channel.id)
         return
