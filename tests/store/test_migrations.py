@@ -71,3 +71,12 @@ def test_a_price_table_from_before_cache_write_ratios_gets_the_column(tmp_path):
     assert "cache_write_ratio" in {column.name for column in db.get_columns("model_price")}
     row = ModelPriceRow.get(ModelPriceRow.model == "m")
     assert (row.ratio, row.cache_write_ratio) == ("2", None)
+
+
+def test_migration_9_adds_the_code_table_to_a_version_8_database(tmp_path):
+    db = open_database(tmp_path)
+    assert migrations.migrate(db, upto=8) == 8
+    assert "verification_code" not in db.get_tables()
+    assert migrations.migrate(db) == migrations.LATEST >= 9
+    assert "verification_code" in db.get_tables()
+    assert {index.name for index in db.get_indexes("verification_code") if index.unique}

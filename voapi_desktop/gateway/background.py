@@ -1,5 +1,5 @@
 """Periodic jobs of a running gateway: snapshot sync, channel tests, quota clear,
-log retention, and refunds of reservations a crash left behind."""
+log retention, refunds of reservations a crash left behind, and expired mail codes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ..store.leases import make_leases
 from ..store.log_archive import delete_logs_before
 from ..store.quota_clear import run_quota_clear
 from ..store.quota_notice import QuotaReminder
+from ..store.verification import delete_expired_codes
 from .channel_test import test_all
 from .state import GatewayState
 
@@ -71,6 +72,7 @@ def housekeeping(settings) -> None:
     released = release_stale_reservations(clock.now() - STALE_RESERVATION_SECONDS)
     if released:
         log.warning("refunded %d reservations left by an earlier crash", released)
+    delete_expired_codes()
 
 
 async def _guarded(job, name: str):

@@ -65,6 +65,10 @@ def _step_oauth_ids(db: pw.Database) -> None:
                            migrator.add_index("user", (name,), unique=True))
 
 
+def _step_verification_codes(db: pw.Database) -> None:
+    db.create_tables(tables.MAIL_TABLES, safe=True)
+
+
 STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (1, "users, tokens, channels, abilities, options, logs", _step_initial),
     (2, "indexes for log queries by time, user, token and request id", _step_log_indexes),
@@ -74,6 +78,7 @@ STEPS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (6, "risk events: the action taken (refused or recorded, and a ban)", _step_risk_action),
     (7, "online top-up orders (Epay)", _step_topup),
     (8, "users: linked GitHub and LinuxDO accounts (unique when set)", _step_oauth_ids),
+    (9, "mail verification codes, shared by every gateway of the database", _step_verification_codes),
 ]
 LATEST = STEPS[-1][0]
 

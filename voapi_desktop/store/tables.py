@@ -267,3 +267,21 @@ class TopUpOrder(BaseModel):
 
 
 TOPUP_TABLES = (TopUpOrder,)
+
+
+class VerificationCode(BaseModel):
+    """A mailed verification code (migration 9): its keyed hash, until it is used, burnt or expired.
+
+    In the database rather than in memory so that any gateway of a cluster accepts a code another one sent."""
+    purpose = pw.CharField(max_length=16)  # register
+    address = pw.CharField(max_length=254)  # lower-cased
+    code_hash = pw.CharField(max_length=64)  # HMAC-SHA256 (hex) keyed with the session secret; never the code
+    expires_at = pw.BigIntegerField()  # unix seconds
+    attempts = pw.IntegerField(default=0)  # guesses counted so far, the right one included
+
+    class Meta:
+        table_name = "verification_code"
+        indexes = ((("purpose", "address"), True), (("expires_at",), False))
+
+
+MAIL_TABLES = (VerificationCode,)

@@ -1,11 +1,10 @@
-"""Mail verification codes and password-reset tokens, with no table of their own.
+"""Mail verification codes and password-reset tokens.
 
-Codes live in memory (`CodeBook`: a dict behind a lock, one code per purpose and address,
-expiring after CODE_TTL, burnt after MAX_ATTEMPTS wrong guesses). They are short-lived and
-cheap to resend, so losing them on a restart costs a user one more click; keeping them out of
-diskcache avoids its pickling disk (B2 #21) and out of the database avoids a migration. Behind
-a load balancer with several gateways, route /api/verification and /api/user/register to the
-same one (sticky sessions).
+Codes live in the database (`verification_code`, migration 9), so a code one gateway of a cluster
+mailed is accepted by any other (no sticky sessions): one row per purpose and address, holding
+an HMAC of the code keyed with the session secret (a plain hash of six digits is undone in
+a second), its expiry after CODE_TTL and the guesses counted so far. A code is burnt after
+MAX_ATTEMPTS guesses; housekeeping deletes expired rows (`delete_expired_codes`).
 
 Reset tokens are signed instead (itsdangerous, the session secret with its own salt): they carry
 the user id, the address and the fingerprint of the current password hash, so they survive a
@@ -15,75 +14,93 @@ moment the password changes: a token is single-use without being stored.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
-import threading
-import time
-from dataclasses import dataclass
-from typing import Callable
 
 import peewee as pw
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ..core import clock
 from . import users
 from .errors import InvalidInput
-from .tables import User
-from .transactions import write_transaction
+from .tables import User, VerificationCode
+from .transactions import retrying, write_transaction
 
 CODE_TTL = 10 * 60  # seconds a verification code stays valid
-MAX_ATTEMPTS = 5  # wrong guesses before a code is burnt
-MAX_CODES = 10_000  # a flood of requests cannot grow the book without bound
+MAX_ATTEMPTS = 5  # guesses before a code is burnt
 RESET_TTL = 30 * 60  # seconds a reset link stays valid
 _RESET_SALT = "voapi-password-reset"
+NOT_SENT = "no verification code was sent to this address; request one first"
 
 
-@dataclass
-class _Code:
-    code: str
-    expires: float
-    attempts: int = 0
+def _digest(secret: str | bytes, purpose: str, address: str, code: str) -> str:
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(key, f"{purpose}\n{address}\n{code}".encode(), hashlib.sha256).hexdigest()
 
 
-class CodeBook:
-    """Verification codes in memory, safe to use from several threads."""
+def _row_of(purpose: str, address: str):
+    return (VerificationCode.purpose == purpose) & (VerificationCode.address == address)
 
-    def __init__(self, ttl: float = CODE_TTL, max_attempts: int = MAX_ATTEMPTS,
-                 clock: Callable[[], float] = time.monotonic):
-        self.ttl, self.max_attempts, self.clock = ttl, max_attempts, clock
-        self._codes: dict[tuple[str, str], _Code] = {}
-        self._lock = threading.Lock()
 
-    def issue(self, purpose: str, address: str) -> str:
-        """A new 6-digit code for `address` (replacing any earlier one)."""
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        with self._lock:
-            self._purge()
-            if len(self._codes) >= MAX_CODES:
-                self._codes.pop(min(self._codes, key=lambda k: self._codes[k].expires))
-            self._codes[(purpose, _norm(address))] = _Code(code, self.clock() + self.ttl)
-        return code
+def issue_code(secret: str | bytes, purpose: str, address: str, ttl: int = CODE_TTL) -> str:
+    """A new 6-digit code for `address`, replacing any earlier one; only its keyed hash is stored."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    address = _norm(address)
+    row = {"purpose": purpose, "address": address, "code_hash": _digest(secret, purpose, address, code),
+           "expires_at": clock.now() + ttl, "attempts": 0}
 
-    def redeem(self, purpose: str, address: str, code: str) -> None:
-        """Use up the code sent to `address`; InvalidInput saying why when it does not match."""
-        key = (purpose, _norm(address))
-        with self._lock:
-            entry = self._codes.get(key)
-            if entry is None:
-                raise InvalidInput("no verification code was sent to this address; request one first")
-            if self.clock() >= entry.expires:
-                del self._codes[key]
-                raise InvalidInput("the verification code has expired; request a new one")
-            if not secrets.compare_digest(entry.code, (code or "").strip()):
-                entry.attempts += 1
-                if entry.attempts >= self.max_attempts:
-                    del self._codes[key]
-                    raise InvalidInput("wrong verification code, too many times; request a new one")
-                raise InvalidInput("wrong verification code")
-            del self._codes[key]
+    def store() -> None:
+        with write_transaction():
+            VerificationCode.delete().where(_row_of(purpose, address)).execute()
+            VerificationCode.create(**row)
+    try:
+        store()
+    except pw.IntegrityError:  # another gateway stored one between our delete and insert: replace it
+        store()
+    return code
 
-    def _purge(self) -> None:
-        now = self.clock()
-        for key in [key for key, entry in self._codes.items() if now >= entry.expires]:
-            del self._codes[key]
+
+def redeem_code(secret: str | bytes, purpose: str, address: str, code: str,
+                max_attempts: int = MAX_ATTEMPTS) -> None:
+    """Use up the code sent to `address`; InvalidInput saying why when it does not match."""
+    address = _norm(address)
+    digest = _digest(secret, purpose, address, (code or "").strip())
+    refusal = retrying(lambda: _consume(purpose, address, digest, max_attempts))
+    if refusal:
+        raise InvalidInput(refusal)
+
+
+def _consume(purpose: str, address: str, digest: str, max_attempts: int) -> str | None:
+    """One guess in one transaction: None when it used the code up, else why not.
+
+    The guess is counted before it is compared, so concurrent guesses never get more than
+    max_attempts comparisons; the right code passes only for the caller whose DELETE removed the
+    row, so two concurrent uses (on any gateways) cannot both pass.
+    """
+    where = _row_of(purpose, address)
+    with write_transaction():
+        counted = VerificationCode.update(attempts=VerificationCode.attempts + 1).where(
+            where & (VerificationCode.attempts < max_attempts)).execute()
+        row = VerificationCode.get_or_none(where)
+        if row is None:
+            return NOT_SENT
+        if row.expires_at <= clock.now():
+            refusal = "the verification code has expired; request a new one"
+        elif counted and hmac.compare_digest(row.code_hash, digest):
+            refusal = None
+        elif row.attempts < max_attempts:
+            return "wrong verification code"
+        else:
+            refusal = "wrong verification code, too many times; request a new one"
+        removed = VerificationCode.delete().where(VerificationCode.id == row.id).execute()
+    return NOT_SENT if refusal is None and not removed else refusal
+
+
+def delete_expired_codes(now: int | None = None) -> int:
+    """Delete the codes expired by `now` (default: the clock); how many were deleted."""
+    when = clock.now() if now is None else now
+    return VerificationCode.delete().where(VerificationCode.expires_at <= when).execute()
 
 
 def _norm(address: str) -> str:

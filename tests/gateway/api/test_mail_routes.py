@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.fakes.mail import MailApiSink
-from voapi_desktop.gateway.api.mail_routes import CODES
-from voapi_desktop.store import users
+from voapi_desktop.core import clock
+from voapi_desktop.store import users, verification
 from voapi_desktop.store.options import set_options
 
 from .conftest import PASSWORD, add_user
@@ -72,14 +72,12 @@ def test_sign_up_refuses_a_missing_or_wrong_code_and_the_code_works_once(api, sm
     assert not second["success"] and "request one first" in second["message"]
 
 
-def test_sign_up_refuses_an_expired_code(gateway, api, smtp):
+def test_sign_up_refuses_an_expired_code(api, smtp, monkeypatch):
     set_options({"EMAIL_VERIFICATION_ENABLED": "true"})
-    book = gateway.server.app.config[CODES]
-    now = [1000.0]
-    book.clock = lambda: now[0]
     api.ok("GET", "/api/verification", params={"email": "new@example.com"})
     code = code_in(smtp.receive())
-    now[0] += book.ttl + 1
+    later = clock.now() + verification.CODE_TTL + 1
+    monkeypatch.setattr(clock, "now", lambda: later)
     answer = register(api, code)
     assert not answer["success"] and "expired" in answer["message"]
     with pytest.raises(users.NotFound):

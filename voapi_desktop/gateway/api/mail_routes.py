@@ -2,7 +2,8 @@
 
 GET /api/verification?email=   sends a sign-up code (refused when mail is not configured or the
                                address is taken); /api/user/register checks it through
-                               `check_verification` when EMAIL_VERIFICATION_ENABLED is on.
+                               `check_verification` when EMAIL_VERIFICATION_ENABLED is on. Codes are
+                               kept in the database, so any gateway of a cluster accepts them.
 GET /api/reset_password?email= sends a reset link to each account of that address; the answer
                                is the same whether or not one exists, and the mail goes out in
                                the background so the timing does not tell either.
@@ -35,18 +36,13 @@ PER_ADDRESS = (1, 60.0)  # one mail per address per minute
 PER_IP = (5, 600.0)  # five mails per client address per ten minutes
 PURPOSE_REGISTER = "register"
 RESET_PAGE = "/reset-password/confirm"
-CODES = "VOAPI_MAIL_CODES"
 
 mail_routes = Blueprint("api_mail", __name__)
 install(mail_routes)
-mail_routes.record_once(lambda setup: setup.app.config.setdefault(CODES, verification.CodeBook()))
 
 
-def _code_book() -> verification.CodeBook:
-    return current_app.config[CODES]
-
-
-def _reset_secret():
+def _secret():
+    """The session secret: it signs reset tokens and keys the hashes of stored codes."""
     return current_app.config["VOAPI_SESSION_SERIALIZER"].secret_keys[-1]
 
 
@@ -87,7 +83,7 @@ async def send_verification():
     if await off_loop(verification.email_in_use, address):
         return envelope(False, "this mail address is already used by an account")
     current = settings()
-    code = _code_book().issue(PURPOSE_REGISTER, address)
+    code = await off_loop(verification.issue_code, _secret(), PURPOSE_REGISTER, address)
     mail = verification_code(current["SYSTEM_NAME"], code, verification.CODE_TTL // 60)
     try:
         await off_loop(send_mail, current, address, *mail)
@@ -104,7 +100,7 @@ async def check_verification(address: str, code: str) -> None:
         raise InvalidInput("sign-up needs a verified mail address: fill in 'email' and 'verification_code'")
     if not code:
         raise InvalidInput("enter the verification code mailed to you (GET /api/verification?email=...)")
-    _code_book().redeem(PURPOSE_REGISTER, address, code)
+    await off_loop(verification.redeem_code, _secret(), PURPOSE_REGISTER, address, code)
 
 
 def _link_base() -> str | None:
@@ -136,7 +132,7 @@ async def send_reset_link():
         return envelope(False, "password reset needs SERVER_ADDRESS (this gateway's public URL) to build "
                                "the link; ask the administrator")
     await _mail_limits(address)
-    state().spawn(off_loop(_mail_reset_links, settings(), _reset_secret(), address, base), "reset mail")
+    state().spawn(off_loop(_mail_reset_links, settings(), _secret(), address, base), "reset mail")
     return ok(message="if an account uses this address, a reset link is on its way; check your mail")
 
 
@@ -165,5 +161,5 @@ async def reset_password():
     await critical_limit()
     generated = not password
     password = password or secrets.token_urlsafe(9)
-    await off_loop(verification.reset_password, _reset_secret(), address, token, password)
+    await off_loop(verification.reset_password, _secret(), address, token, password)
     return ok(password if generated else None, "the password was changed; sign in with it")
