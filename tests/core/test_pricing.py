@@ -237,6 +237,19 @@ def test_to_display(quota, display, shown):
     assert pricing.to_display(quota, display, QPU, "7.3") == shown
 
 
+@pytest.mark.parametrize("amount, display, quota", [
+    ("2.5", "USD", 1_250_000),         # 2.5 x 500,000
+    ("0.0000011", "USD", 1),           # 0.55 units: half up
+    ("0.0000009", "USD", 0),           # 0.45 units: down
+    ("10", "CNY", 684_932),            # 10 / 7.3 x 500,000 = 684,931.506...
+    ("7.3", "CNY", 500_000),           # one dollar exactly, no float drift
+    ("1234", "TOKENS", 1234),
+    ("12.5", "TOKENS", 13),            # half up
+])
+def test_from_display_is_exact_and_rounds_half_up(amount, display, quota):
+    assert pricing.from_display(amount, display, QPU, "7.3") == quota
+
+
 # --- the price table -----------------------------------------------------------------
 
 

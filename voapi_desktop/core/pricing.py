@@ -132,3 +132,16 @@ def to_display(quota: int, display: str, quota_per_unit: int, usd_to_cny: Number
     if display == "CNY":
         return f"¥{float(usd * exact(usd_to_cny)):,.4f}"
     return f"${float(usd):,.6f}".rstrip("0").rstrip(".") if quota else "$0"
+
+
+def quota_per_display_unit(display: str, quota_per_unit: int, usd_to_cny: Number) -> Fraction:
+    """Quota units in one unit of the display currency: a dollar, a yuan (at USD_EXCHANGE_RATE) or 1 for TOKENS."""
+    if display == "TOKENS":
+        return Fraction(1)
+    per_usd = Fraction(quota_per_unit)
+    return per_usd / exact(usd_to_cny) if display == "CNY" else per_usd
+
+
+def from_display(amount: Number, display: str, quota_per_unit: int, usd_to_cny: Number) -> int:
+    """An amount typed in the display unit as the integer quota stored for it (half up): to_display's inverse."""
+    return round_half_up(exact(amount) * quota_per_display_unit(display, quota_per_unit, usd_to_cny))

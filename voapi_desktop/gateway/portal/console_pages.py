@@ -9,9 +9,10 @@ from quart import request
 
 from ...core import clock
 from ...core.keys import KEY_PREFIX, mask_key
+from ...core.pricing import quota_per_display_unit
 from ...store import checkin, invitations, tokens, users
 from .blueprint import portal_routes
-from .context import console_page, render, settings
+from .context import console_page, display_unit, render, settings
 from .markdown import render_markdown
 
 
@@ -21,7 +22,7 @@ def key_rows(user_id: int) -> list[dict]:
     return [{"id": t.id, "name": t.name, "key": mask_key(KEY_PREFIX + t.key), "state": t.state(now),
              "enabled": t.status == tokens.ENABLED, "unlimited": t.unlimited_quota,
              "remain_quota": t.remain_quota, "used_quota": t.used_quota, "created": t.created_time,
-             "expires": t.expired_time}
+             "expires": t.expired_time, "group": t.group}
             for t in reversed(tokens.list_tokens(user_id))]
 
 
@@ -29,7 +30,15 @@ def key_rows(user_id: int) -> list[dict]:
 @console_page
 async def keys_page(user):
     rows = await asyncio.to_thread(key_rows, user.id)
-    return await render("keys.html", title="console.keys.title", keys=rows)
+    return await render("keys.html", title="console.keys.title", keys=rows, **quota_input(settings()))
+
+
+def quota_input(current) -> dict:
+    """The key form's amount field: its unit and the exact quota per unit (a fraction), so keys.js
+    converts a typed amount the way core.pricing.from_display does."""
+    unit = display_unit(current)
+    factor = quota_per_display_unit(unit, current["QUOTA_PER_UNIT"], current["USD_EXCHANGE_RATE"])
+    return {"quota_unit": unit, "quota_factor": (factor.numerator, factor.denominator)}
 
 
 def wallet_facts(user_id: int, current) -> dict:

@@ -35,11 +35,15 @@ async def signed_in_user() -> UserInfo | None:
     return g.portal_user
 
 
+def display_unit(current) -> str:
+    """USD, CNY or TOKENS: the unit balances are shown in (TOKENS when DISPLAY_IN_CURRENCY is off)."""
+    return current["QUOTA_DISPLAY_TYPE"] if current["DISPLAY_IN_CURRENCY"] else "TOKENS"
+
+
 def money(quota: int) -> str:
     """Quota units in the operator's display unit (QUOTA_DISPLAY_TYPE, USD_EXCHANGE_RATE)."""
     current = settings()
-    unit = current["QUOTA_DISPLAY_TYPE"] if current["DISPLAY_IN_CURRENCY"] else "TOKENS"
-    return to_display(int(quota), unit, current["QUOTA_PER_UNIT"], current["USD_EXCHANGE_RATE"])
+    return to_display(int(quota), display_unit(current), current["QUOTA_PER_UNIT"], current["USD_EXCHANGE_RATE"])
 
 
 async def limit_web_client() -> None:
