@@ -23,7 +23,7 @@ from tests.fakes.upstream import DEFAULT_REPLY, Behaviour
 from voapi_desktop.store import channels, tokens, users
 from voapi_desktop.store.logs import CONSUME, list_logs
 from voapi_desktop.store.options import set_option
-from voapi_desktop.store.tables import Reservation
+from voapi_desktop.store.tables import Channel, Reservation
 
 pytestmark = pytest.mark.e2e
 
@@ -187,6 +187,15 @@ def test_an_upstream_that_refuses_the_session_is_a_502_and_costs_nothing(gateway
     status, body = refused(gateway, alice)
     assert status == 502 and "HTTP 401" in body["error"]["message"]
     assert upstream.requests[-1].path == "/v1/realtime"
+    assert_books(gateway, alice, [], channel.id)
+
+
+def test_a_channel_key_stored_with_a_carriage_return_is_a_502_that_says_so(gateway, upstream, channel, alice):
+    Channel.update(key="up-key\rX-Injected: 1").where(Channel.id == channel.id).execute()  # saved before saves checked
+    gateway.state.snapshots.reload()
+    status, body = refused(gateway, alice)
+    assert status == 502 and "edit the channel" in body["error"]["message"]
+    assert upstream.requests == []
     assert_books(gateway, alice, [], channel.id)
 
 

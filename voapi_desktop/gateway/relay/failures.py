@@ -36,6 +36,12 @@ class AttemptFailure:
         return self.status in (0, 200, 429) or self.status >= 500
 
 
+def unsendable_headers(channel_id: int) -> AttemptFailure:
+    """aiohttp refused a header with CR/LF: a channel key or header override saved before saves checked."""
+    return AttemptFailure(channel_id, f"channel {channel_id}'s key or header overrides hold characters HTTP "
+                                      "cannot send; edit the channel", upstream_fault=False)
+
+
 def retryable_status(status: int) -> bool:
     """Channel-level trouble another channel may not have; never the client's own 4xx."""
     return status == 429 or status >= 500 or status in (401, 403, 408)
