@@ -157,9 +157,7 @@ def draft_channel(type: str | int, base_url: str = "", key: str = "",
         kind = find_type(type)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
-    url = (base_url or "").strip().rstrip("/")
-    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
-        raise InvalidInput(f"base URL must be an http(s) URL, got {url!r}")
+    url = channel_service.check_base_url(base_url)
     keys = tuple(k.strip() for k in (key or "").splitlines() if k.strip())
     base = saved or ChannelInfo(0, kind.id, "", (), "", (), ())
     return replace(base, type=kind.id, base_url=url, keys=keys or base.keys,

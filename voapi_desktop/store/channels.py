@@ -21,6 +21,18 @@ KEY_MODES = ("random", "round-robin")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def check_base_url(base_url) -> str:
+    """A channel's base URL as stored: trimmed, no trailing slash; "" or an http(s) URL with a host and
+    nothing an HTTP client would choke on (control characters, spaces)."""
+    url = str(base_url or "").strip().rstrip("/")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable() or " " in url:
+        raise InvalidInput(f"base URL must be an http(s) URL, got {url!r}")
+    return url
+
+
 @dataclass(frozen=True)
 class ChannelInfo:
     id: int
@@ -128,12 +140,7 @@ def _validated(fields: dict) -> dict:
             raise InvalidInput("a channel key must not contain control characters")
         out["key"] = "\n".join(keys)
     if "base_url" in fields:
-        url = str(fields["base_url"] or "").strip().rstrip("/")
-        if url:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise InvalidInput(f"base URL must be an http(s) URL, got {url!r}")
-        out["base_url"] = url
+        out["base_url"] = check_base_url(fields["base_url"])
     for name in ("models", "group"):
         if name in fields:
             value = fields[name]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import stat
 
+import pytest
+
 from tests.gateway.api.conftest import PASSWORD, add_user
 from voapi_desktop.core.settings import Settings
 from voapi_desktop.gateway.api.base import ROUTES
@@ -90,6 +92,16 @@ def test_fetching_models_with_a_key_http_cannot_carry_is_a_refusal(root_api, ups
     assert "cannot be sent" in root_api.refused("GET", f"/api/channel/fetch_models/{channel.id}")
     answer = root_api.call("GET", f"/api/channel/test/{channel.id}")
     assert answer.status_code == 200 and answer.json()["success"] is False, answer.text
+
+
+@pytest.mark.parametrize("base_url", [".0k\u008d\u0013g", "http://up\x13stream", "http://a b", "ftp://host"])
+def test_a_base_url_an_http_client_cannot_use_is_refused_everywhere(root_api, base_url):
+    """Found by tests/fuzz in CI: fetching models with a control character in the base URL was a 500 (httpx
+    refused to build the request). One rule (channels.check_base_url) for saves, drafts and fetches."""
+    assert "base URL must be an http(s) URL" in root_api.refused(
+        "POST", "/api/channel/fetch_models", json={"type": 1, "base_url": base_url, "key": "sk-x"})
+    assert "base URL must be an http(s) URL" in root_api.refused(
+        "POST", "/api/channel/", json={"type": 1, "name": "c", "key": "sk-x", "base_url": base_url, "models": "m"})
 
 
 def test_channel_keys_and_header_overrides_with_control_characters_are_refused(root_api, upstream):

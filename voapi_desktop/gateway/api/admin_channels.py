@@ -15,7 +15,7 @@ from ...core.keys import mask_key
 from ...store import channels
 from ...store.channels import ChannelInfo
 from ...store.errors import InvalidInput
-from ..channel_admin import fetch_models, query_balance
+from ..channel_admin import draft_channel, fetch_models, query_balance
 from ..channel_test import test_channel
 from .base import (ADMIN, ApiError, api_route, envelope, field_of, install, int_arg, json_body, off_loop, ok, page_args,
                    page_of, settings, state)
@@ -175,13 +175,8 @@ async def fetch_models_for_new_channel():
     """The models an upstream lists for `key` before the channel is saved (type, base_url, key)."""
     data = await json_body()
     key = field_of(data, "key", "string", required=True).strip().splitlines()
-    try:
-        kind = find_type(field_of(data, "type", "integer", 1))
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-    base_url = field_of(data, "base_url", "string", "").strip().rstrip("/")
-    if not key or (kind.needs_base_url and not base_url):
+    draft = draft_channel(field_of(data, "type", "integer", 1), field_of(data, "base_url", "string", ""),
+                          key[0] if key else "")
+    if not draft.keys or (find_type(draft.type).needs_base_url and not draft.base_url):
         raise InvalidInput("send the key (and the base URL for this type) to list its models")
-    draft = ChannelInfo(id=0, type=kind.id, name="draft", keys=(key[0].strip(),), base_url=base_url, models=(),
-                        groups=())
     return ok(await off_loop(fetch_models, draft, settings()))
