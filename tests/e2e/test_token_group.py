@@ -1,8 +1,9 @@
 """End to end: a key whose group its owner may not use is refused (new-api's UserUsableGroups check).
 
-A key may carry a group of its own (only admins can set one); the relay serves it only when that
-group is the owner's, or one of USER_USABLE_GROUPS, and still has a GROUP_RATIO entry. A refusal is
-a 403 in the client's own dialect, before anything is reserved or sent upstream.
+A key may carry a group of its own (its owner picks a usable one; an admin may set any); the relay
+serves it only when that group is the owner's, or one of USER_USABLE_GROUPS, and still has a
+GROUP_RATIO entry. A refusal is a 403 in the client's own dialect, before anything is reserved or
+sent upstream.
 """
 
 from __future__ import annotations
