@@ -10,6 +10,7 @@ from voapi_desktop.store import migrations, oauth_accounts, users
 from voapi_desktop.store.db import open_database
 from voapi_desktop.store.errors import Conflict, InvalidInput
 from voapi_desktop.store.invitations import aff_info
+from voapi_desktop.store.tables import User
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +56,23 @@ def test_closed_sign_up_unknown_provider_and_deleted_owner_are_refused(store):
     users.delete_user(user.id)
     with pytest.raises(InvalidInput, match="has been deleted"):
         oauth_accounts.sign_in_or_register("github", 5, store.settings)
+
+
+def test_a_sign_up_that_loses_the_race_for_its_link_leaves_no_user_and_pays_no_reward(store, monkeypatch):
+    """Two instances signing the same account up at once: the unique index refuses the second link, and
+    everything that sign-up did (the user, the inviter's reward) is undone with it."""
+    inviter = users.create_user("inviter", "password-123")
+    settings = Settings.load(env={}, overrides={"QUOTA_FOR_INVITER": 7, "QUOTA_FOR_NEW_USER": 100})
+    register = oauth_accounts.registration.register_user
+
+    def register_while_another_instance_links(*args, **kwargs):
+        user = register(*args, **kwargs)
+        elsewhere = users.create_user("elsewhere", "password-123")
+        User.update(github_id="77").where(User.id == elsewhere.id).execute()  # the other instance's link
+        return user
+    monkeypatch.setattr(oauth_accounts.registration, "register_user", register_while_another_instance_links)
+    before = {user.username for user in User.select()}
+    with pytest.raises(Conflict, match="just signed up elsewhere"):
+        oauth_accounts.sign_in_or_register("github", 77, settings, aff_code=inviter.aff_code)
+    assert {user.username for user in User.select()} == before  # "elsewhere" too: same transaction here
+    assert aff_info(inviter.id).aff_count == 0 and aff_info(inviter.id).aff_quota == 0

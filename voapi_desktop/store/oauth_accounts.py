@@ -20,6 +20,7 @@ from . import registration, users
 from .changes import publish
 from .errors import Conflict, InvalidInput, NotFound
 from .tables import User
+from .transactions import write_transaction
 
 COLUMNS = {"github": "github_id", "linuxdo": "linuxdo_id"}
 NAMES = {"github": "GitHub", "linuxdo": "LinuxDO"}
@@ -98,11 +99,12 @@ def sign_in_or_register(provider: str, provider_id, settings: Settings, *, displ
             return existing, False
         if not may_register:
             raise InvalidInput("sign-up is closed; ask the administrator for an account")
-        user = registration.register_user(_free_username(provider), secrets.token_urlsafe(24), settings,
-                                          aff_code=aff_code, display_name=(display_name or "").strip()[:64])
-        try:
-            User.update({_column(provider): value}).where(User.id == user.id).execute()
-        except pw.IntegrityError as exc:  # another instance signed this account up at the same moment
+        try:  # the user, the invitation reward and the link: all or nothing
+            with write_transaction():
+                user = registration.register_user(_free_username(provider), secrets.token_urlsafe(24), settings,
+                                                  aff_code=aff_code, display_name=(display_name or "").strip()[:64])
+                User.update({_column(provider): value}).where(User.id == user.id).execute()
+        except pw.IntegrityError as exc:  # another instance signed this account (or took the name) just now
             raise Conflict(f"this {NAMES[provider]} account was just signed up elsewhere; sign in again") from exc
     publish("user")
     return users.get_user(user.id), True
