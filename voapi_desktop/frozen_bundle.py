@@ -27,7 +27,7 @@ from pathlib import Path
 # group -> the top-level folders it holds (importable packages and the wheels' bundled libraries)
 GROUPS: dict[str, tuple[str, ...]] = {
     "qt": ("PySide6", "shiboken6"),               # the console only
-    "postgres": ("psycopg2", "psycopg2_binary.libs"),  # only with SQL_DSN=postgres://...
+    "postgres": ("psycopg2", "psycopg2_binary.libs"),  # peewee imports it: unpacked on the first run
     "tokenizer": ("toktok",),                     # only when an upstream sent no usage
     "markdown": ("nh3",),                         # the portal's first sanitised Markdown
 }
