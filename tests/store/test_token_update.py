@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from voapi_desktop.core import clock
-from voapi_desktop.store import tokens, users
+from voapi_desktop.store import channels, tokens, users
 from voapi_desktop.store.errors import InvalidInput, NotFound
+from voapi_desktop.store.tables import Channel, Token
 
 
 def _token(**fields) -> tokens.TokenInfo:
@@ -64,3 +65,30 @@ def test_a_deleted_token_cannot_be_edited(store):
     tokens.delete_token(token.id)
     with pytest.raises(NotFound):
         tokens.update_token(token.id, name="back")
+
+
+def test_an_edit_never_writes_back_a_counter_the_ledger_moved_after_the_read(store, monkeypatch):
+    """On PostgreSQL/MySQL nothing locks the row between the read and the save: a charge committed in
+    between must survive the edit (only the fields the edit set are written)."""
+    token = _token(quota=1000)
+    channel = channels.create_channel(type="OpenAI", name="c", key="k", base_url="http://127.0.0.1:9", models="m")
+    real_token, real_channel = Token.get_or_none, channels._row
+
+    def read_then_charged(*args, **kwargs):
+        row = real_token(*args, **kwargs)
+        Token.update(used_quota=Token.used_quota + 40, remain_quota=Token.remain_quota - 40).execute()
+        return row
+
+    def channel_read_then_charged(channel_id):
+        row = real_channel(channel_id)
+        Channel.update(used_quota=Channel.used_quota + 40).execute()
+        return row
+    monkeypatch.setattr(Token, "get_or_none", read_then_charged)
+    monkeypatch.setattr(channels, "_row", channel_read_then_charged)
+    tokens.update_token(token.id, name="renamed")
+    channels.update_channel(channel.id, name="renamed")
+    channels.set_channel_status(channel.id, channels.MANUALLY_DISABLED, "by hand")
+    row = Token.get_by_id(token.id)
+    assert (row.name, row.used_quota, row.remain_quota) == ("renamed", 40, 960)
+    assert Channel.get_by_id(channel.id).used_quota == 80
+    tokens.update_token(token.id)  # nothing to change: no write, no error

@@ -255,7 +255,7 @@ def update_channel(channel_id: int, **fields) -> ChannelInfo:
             info = _json_object(row.channel_info, "channel_info")
             info["multi_key_mode"] = fields["key_mode"]
             row.channel_info = json.dumps(info)
-        row.save()
+        row.save_changes()
         _rebuild_abilities(row)
     publish("channel")
     return to_info(row)
@@ -319,7 +319,7 @@ def set_channel_status(channel_id: int, status: int, reason: str = "") -> Channe
             info = _json_object(row.channel_info, "channel_info")
             info.pop("disabled_keys", None)
             row.channel_info = json.dumps(info)
-        row.save()
+        row.save_changes()
         Ability.update(enabled=status == ENABLED).where(Ability.channel_id == channel_id).execute()
     publish("channel")
     return to_info(row)
@@ -333,7 +333,7 @@ def disable_key(channel_id: int, key_index: int, reason: str) -> ChannelInfo:
         disabled = info.setdefault("disabled_keys", {})
         disabled[str(key_index)] = {"reason": reason, "time": clock.now()}
         row.channel_info = json.dumps(info)
-        row.save()
+        row.save_changes()
         keys_left = len(_split(row.key, "\n")) - len(disabled)
     if keys_left <= 0:
         return set_channel_status(channel_id, AUTO_DISABLED, reason)

@@ -17,6 +17,12 @@ class BaseModel(pw.Model):
         database = database
         legacy_table_names = False
 
+    def save_changes(self) -> None:
+        """UPDATE only the fields assigned since the row was read: a counter another writer moved in between
+        (the ledger charging used_quota) is never written back stale, on any database."""
+        if self.dirty_fields:
+            self.save(only=self.dirty_fields)
+
 
 class User(BaseModel):
     username = pw.CharField(max_length=32, unique=True)

@@ -129,7 +129,7 @@ def update_token(token_id: int, *, name: str | None = None, quota: int | None = 
             if status not in (ENABLED, DISABLED):
                 raise InvalidInput("a token can only be set enabled or disabled")
             row.status = status
-        row.save()
+        row.save_changes()
     publish("token")
     owner = User.get_or_none(User.id == row.user_id)
     return to_info(row, owner.username if owner else "")
