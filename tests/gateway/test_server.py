@@ -40,3 +40,17 @@ def test_stopping_lets_go_of_the_store_so_the_gateway_can_start_again(store):
         assert httpx.get(second.base_url + "/api/status", timeout=10).status_code == 200
     finally:
         second.stop()
+
+
+def test_the_cooldowns_are_read_from_another_thread_and_empty_once_stopped(store, upstream):
+    cooling = add_channel(upstream, name="cooling")
+    add_channel(upstream, name="fine")
+    server = start_in_thread(store.env, store.overrides, "127.0.0.1", 0)
+    try:
+        assert server.cooldowns() == {}
+        server.state.breaker.hold(cooling.id, 42)  # nothing relays meanwhile, so no race with the loop
+        seconds = server.cooldowns()
+        assert list(seconds) == [cooling.id] and 41 < seconds[cooling.id] <= 42
+    finally:
+        server.stop()
+    assert server.cooldowns() == {}

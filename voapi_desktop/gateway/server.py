@@ -6,6 +6,7 @@ This module is all of the gateway the console (ui/) uses: start_in_thread, Gatew
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import threading
@@ -91,6 +92,34 @@ class GatewayServer:
     def live_settings(self) -> Settings:
         """The settings now: the environment's with the runtime options stored since the start."""
         return self.state.snapshots.current.settings
+
+    def cooldowns(self, timeout: float = 2.0) -> dict[int, float]:
+        """Channel id -> seconds until a cooling channel may be tried again; {} when not serving.
+
+        Safe from any thread: the breaker is touched on the gateway's loop only, so it is read there.
+        TimeoutError when the loop does not get to it within `timeout` seconds.
+        """
+        loop = self._loop
+        if loop is None or loop.is_closed() or not self.running:
+            return {}
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:  # no loop runs in this thread: the usual case
+            on_loop = False
+        if on_loop:
+            return self.state.cooldowns()
+        answer: concurrent.futures.Future[dict[int, float]] = concurrent.futures.Future()
+
+        def read() -> None:
+            try:
+                answer.set_result(self.state.cooldowns())
+            except Exception as exc:  # noqa: BLE001 - handed to the caller
+                answer.set_exception(exc)
+        try:
+            loop.call_soon_threadsafe(read)
+        except RuntimeError:  # closed meanwhile: stopped
+            return {}
+        return answer.result(timeout)
 
     @property
     def running(self) -> bool:

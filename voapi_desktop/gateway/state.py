@@ -51,6 +51,17 @@ class GatewayState:
         if self.lock is not None:
             self.lock.release()
 
+    def cooldowns(self) -> dict[int, float]:
+        """Channel id -> seconds until a cooling channel may be tried again (call on the gateway's loop)."""
+        if not self.breaker:
+            return {}
+        channels = self.snapshots.current.channels
+
+        def keys(channel_id: int) -> int:  # a multi-key channel cools only when all its usable keys are held
+            channel = channels.get(channel_id)
+            return len(channel.usable_key_indexes) if channel else 1
+        return self.breaker.view(keys)
+
     def emit(self, kind: str, **data) -> None:
         """Report an event to listeners (the GUI bridge); they must not block."""
         event = GatewayEvent(kind, data)

@@ -33,15 +33,7 @@ CHANNEL_FIELDS = {"type": "integer", "name": "string", "key": "string", "base_ur
 
 def cooling() -> dict[int, float]:
     """Channel id -> seconds left of its cooldown (gateway/relay/cooldown.py), read on the gateway's loop."""
-    gateway = state()
-    if not gateway.breaker:
-        return {}
-    channels_now = gateway.snapshots.current.channels
-
-    def keys(channel_id: int) -> int:
-        channel = channels_now.get(channel_id)
-        return len(channel.usable_key_indexes) if channel else 1
-    return gateway.breaker.view(keys)
+    return state().cooldowns()
 
 
 def channel_view(c: ChannelInfo, cooldowns: dict[int, float] | None = None) -> dict:
