@@ -3,6 +3,8 @@ balances, delete."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from tests.conftest import add_channel
@@ -26,6 +28,50 @@ def _select_all(page) -> None:
 
 def _visible(kind):
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+
+
+def _status_of(page, name: str) -> str:
+    column = page.model.column_keys().index("channels.col.status")
+    row = next(r for r, c in enumerate(page.model.rows()) if c.name == name)
+    return page.model.index(row, column).data()
+
+
+def test_a_cooling_channel_shows_how_long_the_gateway_passes_it_over(qtbot, gateway_on, upstream):
+    console = gateway_on
+    cooling = add_channel(upstream, name="cooling")
+    add_channel(upstream, name="fine")
+    page = _page(qtbot, console)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    breaker = console.gateway._serving.state.breaker
+    breaker.hold(cooling.id, 42)  # as a 429 with Retry-After: 42 would (no request is in flight to race with)
+    page.poll_cooldowns()
+    qtbot.waitUntil(lambda: "cooling down" in _status_of(page, "cooling"), timeout=5000)
+    assert re.fullmatch(r"Enabled · cooling down 4[12] s", _status_of(page, "cooling"))
+    assert _status_of(page, "fine") == "Enabled"
+    breaker.succeeded(cooling.id)  # the probe answered: the page's own refresh picks it up
+    qtbot.waitUntil(lambda: _status_of(page, "cooling") == "Enabled", timeout=5000)
+    breaker.hold(cooling.id, 42)
+    page.poll_cooldowns()
+    qtbot.waitUntil(lambda: "cooling down" in _status_of(page, "cooling"), timeout=5000)
+    console.gateway.stop()  # a stopped gateway cools nothing down
+    qtbot.waitUntil(lambda: _status_of(page, "cooling") == "Enabled", timeout=15000)
+
+
+def test_the_cooldown_counts_down_between_reads_and_is_translated(qtbot, console, upstream):
+    add_channel(upstream, name="cooling")
+    page = _page(qtbot, console)
+    page.cooldown_timer.stop()  # no gateway runs: its next tick would clear what this test sets
+    now = [1000.0]
+    page.model.clock = lambda: now[0]
+    page.model.set_cooldowns({page.model.row_at(0).id: 41.2})
+    assert _status_of(page, "cooling") == "Enabled · cooling down 42 s"  # rounded up: never "0 s"
+    now[0] += 30
+    assert _status_of(page, "cooling") == "Enabled · cooling down 12 s"
+    console.ctx.i18n.set_language("zh_CN")
+    assert _status_of(page, "cooling") == "已启用 · 冷却中 12 秒"
+    console.ctx.i18n.set_language("en")
+    now[0] += 12
+    assert _status_of(page, "cooling") == "Enabled"
 
 
 def test_the_type_preset_shows_its_default_base_url(qtbot, console):

@@ -68,3 +68,24 @@ def test_the_edit_dialogs_and_the_dark_theme_are_written_as_screenshots(qtbot, q
         editor.reject()
     finally:
         apply_theme(qapp, "light", console.ctx.prefs.accent)
+
+
+def test_the_channels_page_with_a_cooling_channel_is_written_as_a_screenshot(qtbot, qapp, gateway_on):
+    console = gateway_on
+    apply_theme(qapp, "light", console.ctx.prefs.accent)
+    seed()
+    window = console.window
+    window.resize(1360, 820)
+    window.show_page("channels")
+    page = window.pages["channels"]
+    page.reload()
+    wait_idle(qtbot, console.ctx.ops)
+    cooling = next(c for c in page.model.rows() if c.name == "openai-main")
+    console.gateway._serving.state.breaker.hold(cooling.id, 42)  # nothing relays meanwhile
+    page.poll_cooldowns()
+    wait_idle(qtbot, console.ctx.ops)
+    assert page.model.cooling_seconds(cooling)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "en-channels-cooldown.png"
+    assert page.grab().save(str(path))
+    assert path.stat().st_size > 10_000

@@ -65,6 +65,10 @@ class GatewayController(QObject):
         """The gateway's current settings (runtime options included) while it runs."""
         return self._serving.live_settings() if self._serving else None
 
+    def cooldowns(self) -> dict[int, float]:
+        """Channel id -> seconds until a cooling channel may be tried again ({} while stopped)."""
+        return self._serving.cooldowns() if self._serving else {}
+
     def _set_state(self, state: str) -> None:
         self.state = state
         self.state_changed.emit(state)

@@ -1,7 +1,11 @@
-"""Channels as a table: status, type, models, priority, weight, response time, balance (and when it was read),
-used quota, test."""
+"""Channels as a table: status (and cooldown), type, models, priority, weight, response time, balance (and when
+it was read), used quota, test."""
 
 from __future__ import annotations
+
+import math
+import time
+from typing import Callable
 
 from ...store.channels import AUTO_DISABLED, ENABLED, ChannelInfo
 from ..context import Context
@@ -16,18 +20,20 @@ def _status_color(c: ChannelInfo) -> str:
 
 
 class ChannelTableModel(RowsTableModel):
-    """Also shows the latest test result of each channel (kept here, not in the database)."""
+    """Also shows the latest test result of each channel and the gateway's cooldowns (kept here, not in the
+    database)."""
 
-    def __init__(self, ctx: Context, parent=None):
+    def __init__(self, ctx: Context, parent=None, clock: Callable[[], float] = time.monotonic):
         super().__init__([], ctx.i18n, parent)
         self.ctx = ctx
+        self.clock = clock
         self.results: dict[int, object] = {}  # channel id -> channel_test.TestResult
-        tr = ctx.tr
+        self.cooling: dict[int, float] = {}  # channel id -> clock time its cooldown ends (the gateway's breaker)
         self._columns = [
             Column("channels.col.id", lambda c: str(c.id), sort=lambda c: c.id, align_right=True),
             Column("channels.col.name", lambda c: c.name),
-            Column("channels.col.status", lambda c: tr(STATUS_KEYS.get(c.status, "status.disabled")),
-                   sort=lambda c: c.status, color=_status_color, tooltip=lambda c: c.status_reason),
+            Column("channels.col.status", self._status_text, sort=lambda c: c.status, color=self._status_color,
+                   tooltip=self._status_tooltip),
             Column("channels.col.type", lambda c: c.type_name),
             Column("channels.col.models", lambda c: ", ".join(c.models), tooltip=lambda c: "\n".join(c.models)),
             Column("channels.col.groups", lambda c: ", ".join(c.groups)),
@@ -46,6 +52,30 @@ class ChannelTableModel(RowsTableModel):
             Column("channels.col.test", self._test_text, sort=self._test_sort, color=self._test_color,
                    tooltip=self._test_tooltip),
         ]
+
+    def set_cooldowns(self, seconds_left: dict[int, float]) -> None:
+        """The gateway's cooldowns now (channel id -> seconds left): repaint the rows."""
+        now = self.clock()
+        self.cooling = {channel_id: now + left for channel_id, left in seconds_left.items()}
+        self.refresh_rows()
+
+    def cooling_seconds(self, c: ChannelInfo) -> int:
+        """Whole seconds (rounded up) until routing tries the channel again; 0 when it is not cooling down."""
+        left = self.cooling.get(c.id, 0.0) - self.clock()
+        return math.ceil(left) if left > 0 else 0
+
+    def _status_text(self, c: ChannelInfo) -> str:
+        status = self.ctx.tr(STATUS_KEYS.get(c.status, "status.disabled"))
+        seconds = self.cooling_seconds(c)
+        return self.ctx.tr("channel_admin.cooling", status=status, seconds=seconds) if seconds else status
+
+    def _status_color(self, c: ChannelInfo) -> str:
+        return STATUS_COLORS["warn"] if c.status == ENABLED and self.cooling_seconds(c) else _status_color(c)
+
+    def _status_tooltip(self, c: ChannelInfo) -> str:
+        if not self.cooling_seconds(c):
+            return c.status_reason
+        return "\n".join(filter(None, (self.ctx.tr("channel_admin.cooling_tooltip"), c.status_reason)))
 
     def _balance_text(self, c: ChannelInfo) -> str:
         """The upstream account's balance (USD as read) in the display currency; empty until read once."""

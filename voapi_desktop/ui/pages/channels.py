@@ -1,8 +1,12 @@
 """Channels: add / edit (fetch models) / copy / test / enable / disable / tag / balances / delete; filters
-(status, type, tag), so a tag's channels can be selected together; enable / disable a whole tag."""
+(status, type, tag), so a tag's channels can be selected together; enable / disable a whole tag. While the page
+is shown, the status column says which channels the running gateway passes over (cooldown) and for how long."""
 
 from __future__ import annotations
 
+import logging
+
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from ...core.channel_types import CHANNEL_TYPES
@@ -14,6 +18,9 @@ from ..dialogs.channel_editor import ChannelEditor
 from ..models.channel_table import STATUS_KEYS, ChannelTableModel
 from ..widgets.list_page import ONE, SOME, ListPage
 from ..widgets.prompts import ask, ask_text
+
+log = logging.getLogger(__name__)
+COOLDOWN_POLL_MS = 2000  # cooldowns last seconds to minutes; only while the page is shown
 
 
 class ChannelsPage(ListPage):
@@ -44,6 +51,10 @@ class ChannelsPage(ListPage):
         self._fill_filters()
         for box in (self.status_filter, self.type_filter, self.tag_filter):
             box.currentIndexChanged.connect(self._filter)
+        self._polling = False
+        self.cooldown_timer = QTimer(self, interval=COOLDOWN_POLL_MS)
+        self.cooldown_timer.timeout.connect(self.poll_cooldowns)
+        ctx.gateway.state_changed.connect(lambda _: self.poll_cooldowns())
 
     def _fill_filters(self) -> None:
         for box, items in ((self.status_filter, [(s, self.ctx.tr(k)) for s, k in STATUS_KEYS.items()]),
@@ -84,6 +95,46 @@ class ChannelsPage(ListPage):
 
     def loaded(self) -> None:
         self._fill_tags()
+
+    # cooldowns: read from the running gateway while the page is shown ------------------------
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.cooldown_timer.start()
+        self.poll_cooldowns()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.cooldown_timer.stop()
+
+    def poll_cooldowns(self) -> None:
+        if not self.ctx.gateway.running:
+            if self.model.cooling:
+                self.model.set_cooldowns({})
+            return
+        if self._polling or not self.isVisible():
+            return
+        self._polling = True
+        self.ctx.ops.run(self.ctx.gateway.cooldowns, network=True, owner=self, success=self._cooldowns,
+                         failure=self._cooldowns_failed)
+
+    def _cooldowns(self, seconds_left: dict[int, float]) -> None:
+        self._polling = False
+        newly = set(seconds_left) - set(self.model.cooling)
+        self.model.set_cooldowns(seconds_left)
+        if newly:
+            self._widen_status_column()
+
+    def _widen_status_column(self) -> None:
+        """Room for "Enabled · cooling down 42 s" (the columns were fitted to the rows as first loaded)."""
+        column, header = self.model.column_keys().index("channels.col.status"), self.table.horizontalHeader()
+        before = header.sectionSize(column)
+        self.table.resizeColumnToContents(column)
+        header.resizeSection(column, min(max(header.sectionSize(column), before), 260))
+
+    def _cooldowns_failed(self, exc: BaseException) -> None:
+        self._polling = False  # the gateway's loop was busy or stopping: keep what is shown, ask again later
+        log.warning("could not read the gateway's cooldowns: %r", exc)
 
     def fetch(self, params: dict) -> list[ChannelInfo]:
         return actions.load_channels()
