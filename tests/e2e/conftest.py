@@ -36,3 +36,21 @@ def sdk(gateway):
     yield make
     for client in made:
         client.close()
+
+
+class BreakerClock:
+    """The channel breaker's clock, moved by the test (the gateway reads it on its own thread)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def breaker_clock(gateway) -> BreakerClock:
+    """The live gateway's cooldown breaker on a clock the test moves (`breaker_clock.now += 5`)."""
+    fake = BreakerClock()
+    gateway.state.breaker.clock = fake
+    return fake

@@ -25,25 +25,9 @@ HELLO = [{"role": "user", "content": "say hello"}]
 QUOTA = 1_000_000
 
 
-class Clock:
-    """The breaker's clock, moved by the test (the gateway reads it on its own thread)."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
 
 @pytest.fixture
-def clock(gateway) -> Clock:
-    fake = Clock()
-    gateway.state.breaker.clock = fake
-    return fake
-
-
-@pytest.fixture
-def two_channels(gateway, upstream, clock):
+def two_channels(gateway, upstream, breaker_clock):
     """A (key-a) is tried first, B (key-b) is the fallback; one retry; cooldown after 2 failures, 5 s."""
     a = add_channel(upstream, "A", "key-a", priority=10)
     b = add_channel(upstream, "B", "key-b", priority=0)
@@ -87,19 +71,19 @@ def test_after_n_first_byte_stalls_requests_go_straight_to_the_healthy_channel(g
     assert channels.get_channel(a.id).status == channels.ENABLED  # cooling down is not disabling
 
 
-def test_after_the_cooldown_one_probe_goes_to_the_channel_and_a_success_resets_it(gateway, upstream, clock,
+def test_after_the_cooldown_one_probe_goes_to_the_channel_and_a_success_resets_it(gateway, upstream, breaker_clock,
                                                                                   two_channels, client):
     upstream.behave("key-a", Behaviour.error(500, "server_error"))
     chat(client), chat(client)
     assert hits(upstream, "key-a") == 2
-    clock.now += 5
+    breaker_clock.now += 5
     assert chat(client) == DEFAULT_REPLY  # the probe: A fails again, B answers
     assert hits(upstream, "key-a") == 3
-    clock.now += 9
+    breaker_clock.now += 9
     assert chat(client) == DEFAULT_REPLY  # the cooldown doubled to 10 s: still passed over
     assert hits(upstream, "key-a") == 3
     upstream.normal("key-a")
-    clock.now += 1
+    breaker_clock.now += 1
     upstream.clear()
     assert chat(client) == DEFAULT_REPLY
     assert [r.key for r in upstream.requests] == ["key-a"]  # the probe answered
@@ -118,21 +102,21 @@ def test_a_failure_after_a_success_does_not_count_the_old_ones(gateway, upstream
     assert hits(upstream, "key-a") == 4
 
 
-def test_a_429_with_retry_after_holds_the_channel_exactly_that_long(gateway, upstream, clock, two_channels,
+def test_a_429_with_retry_after_holds_the_channel_exactly_that_long(gateway, upstream, breaker_clock, two_channels,
                                                                     client):
     upstream.behave("key-a", Behaviour.rate_limited(retry_after=7, count=1))
     assert chat(client) == DEFAULT_REPLY  # one 429 is enough: no count of failures
     assert chat(client) == DEFAULT_REPLY
-    clock.now += 6.9
+    breaker_clock.now += 6.9
     assert chat(client) == DEFAULT_REPLY
     assert hits(upstream, "key-a") == 1
-    clock.now += 0.1
+    breaker_clock.now += 0.1
     upstream.clear()
     assert chat(client) == DEFAULT_REPLY
     assert [r.key for r in upstream.requests] == ["key-a"]
 
 
-def test_a_retry_after_on_one_key_of_a_multi_key_channel_holds_only_that_key(gateway, upstream, clock, client):
+def test_a_retry_after_on_one_key_of_a_multi_key_channel_holds_only_that_key(gateway, upstream, breaker_clock, client):
     set_option("RETRY_TIMES", "1")
     add_channel(upstream, "multi", "key-1\nkey-2", key_mode="round-robin")
     upstream.behave("key-1", Behaviour.rate_limited(retry_after=30))
@@ -143,7 +127,7 @@ def test_a_retry_after_on_one_key_of_a_multi_key_channel_holds_only_that_key(gat
     assert hits(upstream, "key-1") == 1 and hits(upstream, "key-2") == 4
 
 
-def test_when_every_channel_is_cooling_down_the_one_that_ends_first_is_still_tried(gateway, upstream, clock,
+def test_when_every_channel_is_cooling_down_the_one_that_ends_first_is_still_tried(gateway, upstream, breaker_clock,
                                                                                   two_channels, client):
     a, b = two_channels
     upstream.behave("key-a", Behaviour.error(500, "server_error", message="a is down"))
@@ -182,7 +166,7 @@ def test_cooldown_seconds_zero_turns_the_breaker_off(gateway, upstream, two_chan
     assert not gateway.state.breaker
 
 
-def test_the_channel_list_says_until_when_a_channel_cools_down(gateway, upstream, clock, two_channels, client):
+def test_the_channel_list_says_until_when_a_channel_cools_down(gateway, upstream, breaker_clock, two_channels, client):
     a, b = two_channels
     upstream.behave("key-a", Behaviour.error(500, "server_error"))
     chat(client), chat(client)

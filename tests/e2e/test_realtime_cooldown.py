@@ -15,7 +15,6 @@ from websockets.sync.client import connect
 
 from tests.conftest import add_channel, free_port, make_token
 from tests.e2e.helpers import consume_logs
-from tests.e2e.test_cooldown import Clock
 from tests.fakes.upstream import Behaviour
 from voapi_desktop.store import channels, users
 from voapi_desktop.store.options import set_option
@@ -23,13 +22,6 @@ from voapi_desktop.store.options import set_option
 pytestmark = pytest.mark.e2e
 
 MODEL = "gpt-4o-realtime-preview"
-
-
-@pytest.fixture
-def clock(gateway) -> Clock:
-    fake = Clock()
-    gateway.state.breaker.clock = fake
-    return fake
 
 
 @pytest.fixture
@@ -42,7 +34,7 @@ def cooldown_settings(gateway):
 
 
 @pytest.fixture
-def two_channels(gateway, upstream, clock, cooldown_settings):
+def two_channels(gateway, upstream, breaker_clock, cooldown_settings):
     return (add_channel(upstream, "A", "key-a", models=MODEL, priority=10),
             add_channel(upstream, "B", "key-b", models=MODEL, priority=0))
 
@@ -89,7 +81,7 @@ def test_after_n_failed_handshakes_sessions_go_straight_to_the_healthy_channel(g
     assert channels.get_channel(a.id).status == channels.ENABLED  # cooling down is not disabling
 
 
-def test_a_refused_connection_counts_as_a_failure_of_the_channel(gateway, upstream, clock, cooldown_settings,
+def test_a_refused_connection_counts_as_a_failure_of_the_channel(gateway, upstream, breaker_clock, cooldown_settings,
                                                                  alice):
     dead = channels.create_channel(name="dead", key="key-a", base_url=f"http://127.0.0.1:{free_port()}",
                                    models=MODEL, type="OpenAI", priority=10)
@@ -101,18 +93,18 @@ def test_a_refused_connection_counts_as_a_failure_of_the_channel(gateway, upstre
     assert set(gateway.state.breaker.view()) == {dead.id}
 
 
-def test_after_the_cooldown_one_session_probes_and_its_opening_closes_the_breaker(gateway, upstream, clock,
+def test_after_the_cooldown_one_session_probes_and_its_opening_closes_the_breaker(gateway, upstream, breaker_clock,
                                                                                    two_channels, alice):
     upstream.behave("key-a", Behaviour.error(500, "server_error"))
     session(gateway, alice), session(gateway, alice)
-    clock.now += 5
+    breaker_clock.now += 5
     session(gateway, alice)  # the probe: A fails again, the cooldown doubles to 10 s
     assert handshakes(upstream, "key-a") == 3
-    clock.now += 9
+    breaker_clock.now += 9
     session(gateway, alice)
     assert handshakes(upstream, "key-a") == 3
     upstream.normal("key-a")
-    clock.now += 1
+    breaker_clock.now += 1
     session(gateway, alice)  # the probe opens a session on A
     assert opened_on(upstream)[-1] == "key-a"
     assert not gateway.state.breaker
@@ -120,16 +112,16 @@ def test_after_the_cooldown_one_session_probes_and_its_opening_closes_the_breake
     assert opened_on(upstream)[-1] == "key-a"
 
 
-def test_a_429_handshake_with_retry_after_holds_the_channel_exactly_that_long(gateway, upstream, clock,
+def test_a_429_handshake_with_retry_after_holds_the_channel_exactly_that_long(gateway, upstream, breaker_clock,
                                                                              two_channels, alice):
     upstream.behave("key-a", Behaviour.rate_limited(retry_after=7, count=1))
     session(gateway, alice)  # one 429 is enough: no count of failures
     session(gateway, alice)
-    clock.now += 6.9
+    breaker_clock.now += 6.9
     session(gateway, alice)
     assert handshakes(upstream, "key-a") == 1
     assert opened_on(upstream) == ["key-b"] * 3
-    clock.now += 0.1
+    breaker_clock.now += 0.1
     session(gateway, alice)
     assert handshakes(upstream, "key-a") == 2 and opened_on(upstream)[-1] == "key-a"
 
