@@ -43,7 +43,7 @@ from .relay.auth import authenticate, raw_key
 from .relay.billing import Charge, find_price, reserve_quota, settle
 from .relay.context import RelayContext
 from .relay.endpoints import Endpoint
-from .relay.failures import AttemptFailure, retryable_status, unsendable_headers
+from .relay.failures import AttemptFailure, retryable_status, unreached
 from .relay.ledger import record_failure, report_success
 from .relay.limits import check_client_ip, check_requests, check_tokens, count_completion
 from .relay.parse import ParsedRequest
@@ -229,12 +229,8 @@ async def connect_once(state, ctx: RelayContext, channel,
         return AttemptFailure(channel.id, f"the upstream refused the connection (HTTP {exc.status})", exc.status,
                               retryable=retryable_status(exc.status),
                               retry_after=(exc.headers or {}).get("Retry-After", "")[:40])
-    except TimeoutError:
-        return AttemptFailure(channel.id, "timed out connecting to the upstream")
-    except (aiohttp.ClientError, OSError) as exc:
-        return AttemptFailure(channel.id, f"cannot reach the upstream: {type(exc).__name__}")
-    except ValueError:  # aiohttp refuses CR/LF in a header
-        return unsendable_headers(channel.id)
+    except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+        return unreached(channel.id, exc)
 
 
 async def relay_frames(upstream: aiohttp.ClientWebSocketResponse, meter: Meter) -> tuple[int, str]:

@@ -36,10 +36,16 @@ class AttemptFailure:
         return self.status in (0, 200, 429) or self.status >= 500
 
 
-def unsendable_headers(channel_id: int) -> AttemptFailure:
-    """aiohttp refused a header with CR/LF: a channel key or header override saved before saves checked."""
-    return AttemptFailure(channel_id, f"channel {channel_id}'s key or header overrides hold characters HTTP "
-                                      "cannot send; edit the channel", upstream_fault=False)
+def unreached(channel_id: int, exc: BaseException) -> AttemptFailure:
+    """The request never got an HTTP answer: timed out, refused or reset (an `aiohttp.ClientError` or
+    `OSError`), or aiohttp refused to send a header with CR/LF (a channel key or header override saved
+    before saves checked it: the gateway's own limit, not the upstream's health)."""
+    if isinstance(exc, TimeoutError):
+        return AttemptFailure(channel_id, "timed out waiting for the upstream to answer")
+    if isinstance(exc, ValueError):
+        return AttemptFailure(channel_id, f"channel {channel_id}'s key or header overrides hold characters HTTP "
+                                          "cannot send; edit the channel", upstream_fault=False)
+    return AttemptFailure(channel_id, f"cannot reach the upstream: {type(exc).__name__}")
 
 
 def retryable_status(status: int) -> bool:

@@ -24,7 +24,7 @@ from . import cooldown
 from .answer import Answer
 from .auth import check_model_allowed
 from .context import RelayContext
-from .failures import AttemptFailure, classify, empty_reply, unsendable_headers
+from .failures import AttemptFailure, classify, empty_reply, unreached
 from .billing import Charge, measured_usage, price_request, reserve_quota, settle
 from .ledger import record_failure, report_success
 from .limits import check_requests, check_tokens
@@ -142,12 +142,8 @@ async def attempt_once(state: GatewayState, ctx: RelayContext, charge: Charge, c
     request = wire.request(ctx, channel, key, client_headers)
     try:
         upstream = await send(state.http, request, ctx.settings["FIRST_BYTE_TIMEOUT"])
-    except TimeoutError:
-        return AttemptFailure(channel.id, "timed out waiting for the upstream to answer")
-    except (aiohttp.ClientError, OSError) as exc:
-        return AttemptFailure(channel.id, f"cannot reach the upstream: {type(exc).__name__}")
-    except ValueError:  # aiohttp refuses CR/LF in a header
-        return unsendable_headers(channel.id)
+    except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+        return unreached(channel.id, exc)
     ctx.first_byte_at = time.perf_counter()
     if hasattr(wire, "follow"):  # multi-call upstreams (Replicate predictions): poll, or open the real stream
         upstream = await wire.follow(ctx, state.http, upstream)
