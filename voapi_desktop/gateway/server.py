@@ -6,7 +6,6 @@ This module is all of the gateway the console (ui/) uses: start_in_thread, Gatew
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import threading
@@ -108,16 +107,13 @@ class GatewayServer:
             on_loop = False
         if on_loop:
             return self.state.cooldowns()
-        answer: concurrent.futures.Future[dict[int, float]] = concurrent.futures.Future()
-
-        def read() -> None:
-            try:
-                answer.set_result(self.state.cooldowns())
-            except Exception as exc:  # noqa: BLE001 - handed to the caller
-                answer.set_exception(exc)
+        async def read() -> dict[int, float]:
+            return self.state.cooldowns()
+        reading = read()
         try:
-            loop.call_soon_threadsafe(read)
+            answer = asyncio.run_coroutine_threadsafe(reading, loop)
         except RuntimeError:  # closed meanwhile: stopped
+            reading.close()
             return {}
         return answer.result(timeout)
 
