@@ -134,9 +134,15 @@ def redis_url(tmp_path_factory):
     try:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
+        stop_process(process, timeout=10)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
+    """A server this test run started: SIGTERM, then SIGKILL after `timeout` seconds, by its PID."""
+    if process.poll() is None:
         process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, stop_process
 
 NO_POSTGRES = "PostgreSQL's initdb/postgres are not installed (scripts/test installs `postgresql` when run as root)"
 NO_MARIADB = "MariaDB's mariadbd/mariadb-install-db are not installed (scripts/test installs `mariadb-server` " \
@@ -47,24 +47,13 @@ def _mariadb_binaries() -> tuple[str, str] | None:
     return (install, server) if server and install else None
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """Ask politely (SIGTERM is a fast shutdown for both servers), then kill, by PID."""
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def _wait(process: subprocess.Popen, answers, what: str, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
         if answers():
             return
         time.sleep(0.1)
-    _stop(process)
+    stop_process(process)  # SIGTERM is a fast shutdown for both servers
     pytest.fail(f"{what} did not start:\n{log.read_text(errors='replace')[-3000:] if log.exists() else ''}")
 
 
@@ -135,7 +124,7 @@ def postgres_server():
                 time.sleep(0.1)
             if process.poll() is None and _postgres_answers(port):
                 break
-            _stop(process)
+            stop_process(process)
         else:
             pytest.fail(f"postgres did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
@@ -151,7 +140,7 @@ def postgres_server():
         try:
             yield DatabaseServer("postgres", port, admin)
         finally:
-            _stop(process)
+            stop_process(process)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -198,7 +187,7 @@ def mariadb_server(tmp_path_factory):
             time.sleep(0.1)
         if process.poll() is None and answers():
             break
-        _stop(process)
+        stop_process(process)
     else:
         pytest.fail(f"mariadbd did not start:\n{log.read_text(errors='replace')[-3000:]}")
     connection = admin()
@@ -209,7 +198,7 @@ def mariadb_server(tmp_path_factory):
     try:
         yield DatabaseServer("mysql", port, admin)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @pytest.fixture(params=["postgres", "mariadb"])
