@@ -91,7 +91,7 @@ async def send_verification():
         log.warning("verification mail not sent: %s", exc)
         return envelope(False, "the gateway could not send the mail right now; try again later "
                                "or tell the administrator")
-    return ok(message="a verification code was sent; it is valid for 10 minutes")
+    return ok(message=f"a verification code was sent; it is valid for {verification.CODE_TTL // 60} minutes")
 
 
 async def check_verification(address: str, code: str) -> None:
