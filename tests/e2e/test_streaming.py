@@ -164,6 +164,9 @@ def test_concurrent_streams_with_failover_each_complete_and_are_each_logged(gate
     a = add_channel(upstream, "A", "key-a", priority=10)
     b = add_channel(upstream, "B", "key-b")
     set_option("RETRY_TIMES", "1")
+    # every stream must fail over from A: without this, A's cooldown (after 3 failures) could send late
+    # starters straight to B (tests/e2e/test_cooldown.py covers that)
+    set_option("CHANNEL_COOLDOWN_SECONDS", "0")
     upstream.behave("key-a", Behaviour.error(500, "server_error"))
     upstream.behave("key-b", Behaviour(chunk_delay=0.05))
     key = make_token()
